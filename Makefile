@@ -1,0 +1,40 @@
+# Two commands do all the set-up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+CATALOGUES := $(patsubst %.po,%.mo,$(wildcard wbs/translations/*/LC_MESSAGES/messages.po))
+
+.PHONY: run test lint bench translations extract-strings clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+%.mo: %.po $(STAMP)
+	$(BIN)/pybabel compile -i $< -o $@
+
+translations: $(STAMP) $(CATALOGUES)
+
+run: translations
+	$(BIN)/wbs demo
+	$(BIN)/gunicorn --config config/gunicorn.conf.py 'wbs:create_app()'
+
+lint: $(STAMP)
+	$(BIN)/ruff check wbs case_admin tests bench migrations
+
+test: translations lint
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: translations
+	$(BIN)/python -m bench
+
+# Refresh the message template and merge it into the catalogues after changing strings.
+extract-strings: $(STAMP)
+	$(BIN)/pybabel extract --no-location --omit-header -F babel.cfg -k _l -o wbs/translations/messages.pot .
+	$(BIN)/pybabel update --no-fuzzy-matching -i wbs/translations/messages.pot -d wbs/translations
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

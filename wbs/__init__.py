@@ -1,0 +1,84 @@
+"""The WBS application: create_app() builds it from one typed settings object."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+from flask_babel import get_locale
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from wbs import app_context, errors, security_headers
+from wbs.db import REPO_ROOT, Database
+from wbs.extensions import babel, csrf, limiter
+from wbs.i18n import LANGUAGES, select_locale
+from wbs.server_keys import ServerKeys
+from wbs.settings import Settings, load_settings
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def _template_globals() -> dict[str, object]:
+    return {
+        "organisation": app_context.settings().organisation,
+        "languages": LANGUAGES,
+        "current_locale": str(get_locale()),
+    }
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    settings = settings or load_settings()
+    keys = ServerKeys.from_secret(settings.secret_key)
+    app = Flask(
+        "wbs",
+        instance_path=str(settings.instance_path),
+        template_folder=str(REPO_ROOT / "templates"),
+        static_folder=str(PACKAGE_DIR / "static"),
+    )
+    app.config.update(
+        SECRET_KEY=keys.session_signing.hex(),
+        TESTING=settings.testing,
+        MAX_CONTENT_LENGTH=settings.max_content_length,
+        # Werkzeug keeps form fields in memory; files are spooled to an unlinked temp file.
+        MAX_FORM_MEMORY_SIZE=1024 * 1024,
+        SESSION_COOKIE_NAME="wbs_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
+        # A citizen may take a long time to write a report; the form also survives expiry.
+        WTF_CSRF_TIME_LIMIT=4 * 3600,
+        BABEL_DEFAULT_LOCALE=settings.default_locale,
+        BABEL_TRANSLATION_DIRECTORIES=str(PACKAGE_DIR / "translations"),
+        RATELIMIT_STORAGE_URI=settings.ratelimit_storage_uri,
+        RATELIMIT_HEADERS_ENABLED=True,
+    )
+    if settings.trusted_proxies:
+        # Behind a reverse proxy the client address comes from X-Forwarded-For.
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app,
+            x_for=settings.trusted_proxies,  # type: ignore[method-assign]
+            x_proto=settings.trusted_proxies,
+        )
+    app.extensions["wbs.settings"] = settings
+    app.extensions["wbs.server_keys"] = keys
+    app.extensions["wbs.database"] = Database(settings.database_url)
+
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+
+    from wbs.api import blueprint as api_blueprint
+    from wbs.public import blueprint as public_blueprint
+
+    app.register_blueprint(public_blueprint)
+    app.register_blueprint(api_blueprint)
+    csrf.exempt(api_blueprint)
+    errors.register(app)
+    app.context_processor(_template_globals)
+    app.after_request(security_headers.apply)
+    app.teardown_appcontext(app_context.close_db_session)
+
+    from wbs.cli import register_commands
+
+    register_commands(app)
+    return app

@@ -1,0 +1,105 @@
+"""Error pages in the user's language, and the JSON error shape for the API."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from wbs.crypto import DecryptionError
+
+
+def _messages() -> dict[int, tuple[str, str]]:
+    return {
+        400: ("bad_request", _("The request could not be understood.")),
+        404: ("not_found", _("This page does not exist.")),
+        405: ("method_not_allowed", _("This address does not accept that kind of request.")),
+        413: ("too_large", _("What you sent is too large. Send fewer or smaller files.")),
+        415: (
+            "unsupported_media_type",
+            _("Send the request as JSON (Content-Type: application/json)."),
+        ),
+        429: (
+            "throttled",
+            _("Too many attempts from your connection. Wait a while and try again."),
+        ),
+        500: (
+            "server_error",
+            _(
+                "Something went wrong on our side. Nothing you sent was saved half; please try again later."
+            ),
+        ),
+        503: (
+            "unavailable",
+            _(
+                "The service is busy or under maintenance. Nothing was saved; please try again in a few minutes."
+            ),
+        ),
+    }
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def error_response(
+    status: int, code: str | None = None, message: str | None = None, **extra: object
+) -> Response:
+    default_code, default_message = _messages().get(status, _messages()[400])
+    body: dict[str, object] = {"code": code or default_code, "message": message or default_message}
+    body.update(extra)
+    if wants_json():
+        response = jsonify({"error": body})
+    else:
+        response = Response(render_template("public/error.html", message=body["message"]))
+    response.status_code = status
+    return response
+
+
+def _http_error(error: HTTPException) -> Response:
+    response = error_response(error.code or 500)
+    if error.code == 429:
+        # Keep the limiter's Retry-After so clients know when to come back.
+        retry_after = getattr(error, "retry_after", None)
+        if retry_after:
+            response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+def register(app: Flask) -> None:
+    app.register_error_handler(HTTPException, _http_error)
+
+    @app.errorhandler(CSRFError)
+    def _csrf(_error: CSRFError) -> Response:
+        return error_response(
+            400,
+            "form_expired",
+            _(
+                "This form has expired or was opened in another window. Go back, reload "
+                "the page and send it again."
+            ),
+        )
+
+    @app.errorhandler(OperationalError)
+    def _database_down(_error: OperationalError) -> Response:
+        app.logger.error("database unavailable")
+        return error_response(503)
+
+    @app.errorhandler(DecryptionError)
+    def _integrity(_error: DecryptionError) -> Response:
+        # Logged without any detail that could identify the case or the reporter.
+        app.logger.error("stored ciphertext failed authentication")
+        return error_response(
+            500,
+            "integrity_error",
+            _(
+                "This record could not be opened because its stored data failed an integrity "
+                "check. The error was recorded; please contact the inspectorate."
+            ),
+        )
+
+    @app.errorhandler(InternalServerError)
+    def _internal(_error: InternalServerError) -> Response:
+        return error_response(500)

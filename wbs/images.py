@@ -1,0 +1,69 @@
+"""Remove metadata (EXIF, GPS, XMP, comments) from image evidence before it is encrypted.
+
+A photo's EXIF can carry the reporter's phone model, the time to the second and the
+GPS position of his home: DESIGN.md, "Anonymity rules".
+"""
+
+from __future__ import annotations
+
+import tempfile
+import warnings
+from typing import IO
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+IMAGE_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif"}
+
+
+class ImageRejected(ValueError):
+    """The file claims to be an image but cannot be used as one."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        # "broken", "too_large" or "unsupported"
+        self.reason = reason
+
+
+def strip_metadata(stream: IO[bytes], max_pixels: int) -> tuple[IO[bytes], str]:
+    """Re-encode the image without any metadata. Returns the clean stream and its MIME type."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            image = Image.open(stream)
+            if image.format not in IMAGE_FORMATS:
+                raise ImageRejected("unsupported")
+            width, height = image.size
+            if width * height > max_pixels:
+                raise ImageRejected("too_large")
+            image_format = image.format
+            frames = getattr(image, "n_frames", 1)
+            if image_format == "GIF" and frames > 1:
+                clean = image
+            else:
+                # Apply the EXIF orientation first, so the photo still stands upright
+                # once the EXIF that said how to turn it is gone.
+                clean = ImageOps.exif_transpose(image) or image
+                clean.load()
+        except (
+            UnidentifiedImageError,
+            OSError,
+            SyntaxError,
+            ValueError,
+            Image.DecompressionBombError,
+            Image.DecompressionBombWarning,
+        ) as error:
+            if isinstance(error, ImageRejected):
+                raise
+            raise ImageRejected("broken") from None
+    clean.info.clear()
+    out: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
+    options: dict[str, object] = {"format": image_format, "exif": b""}
+    if image_format == "JPEG":
+        if clean.mode not in ("RGB", "L", "CMYK"):
+            clean = clean.convert("RGB")
+        options.update(quality=90, optimize=True)
+    elif image_format == "GIF":
+        options = {"format": "GIF", "save_all": frames > 1}
+    clean.save(out, **options)
+    out.seek(0)
+    return out, IMAGE_FORMATS[image_format]

@@ -1,0 +1,152 @@
+"""One typed, immutable settings object, read once from ``WBS_*`` environment variables.
+
+Nothing else in the application reads ``os.environ``. Every field is documented in
+``config/wbs.example.env``; a test keeps that file and this class in step.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from wbs.crypto import Argon2Params
+
+
+class SettingsError(ValueError):
+    """A setting has a value the application cannot use."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    instance_path: Path
+    database_url: str
+    secret_key: str = field(repr=False)
+    ratelimit_storage_uri: str = "memory://"
+    # Upper bound of one whole request (form plus every file), in MiB.
+    max_upload_mb: int = 50
+    max_files: int = 10
+    # Images larger than this are refused before they are decoded (decompression bombs).
+    max_image_pixels: int = 40_000_000
+    # DESIGN.md: m = 64 MiB, t = 3, p = 1 (OWASP minimum is 19 MiB, t = 2).
+    argon2: Argon2Params = Argon2Params(memory_kib=65536, time_cost=3, parallelism=1)
+    submit_rate_limit: str = "10 per hour;30 per day"
+    # Counted only for look-ups that found nothing (DESIGN.md, "Tracking code").
+    status_rate_limit: str = "10 per 15 minutes;30 per day"
+    reporter_session_minutes: int = 30
+    secure_cookies: bool = False
+    # Number of reverse proxies in front of the app whose X-Forwarded-For is trusted.
+    trusted_proxies: int = 0
+    organisation: str = "Inspektorat Kabupaten Contoh"
+    # Dates shown and stored are local: WIB (Asia/Jakarta), WITA (Asia/Makassar), WIT (Asia/Jayapura).
+    timezone: str = "Asia/Jakarta"
+    default_locale: str = "id"
+    testing: bool = False
+
+    def today(self) -> date:
+        return datetime.now(ZoneInfo(self.timezone)).date()
+
+    @property
+    def max_content_length(self) -> int:
+        return self.max_upload_mb * 1024 * 1024
+
+    def replace(self, **changes: object) -> Settings:
+        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None
+    if value < minimum:
+        raise SettingsError(f"{name} must be at least {minimum}, not {value}")
+    return value
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    if raw.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if raw.lower() in {"0", "false", "no", "off"}:
+        return False
+    raise SettingsError(f"{name} must be true or false, not {raw!r}")
+
+
+def normalise_database_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL whatever spelling the operator used."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _secret_key(env: Mapping[str, str], instance_path: Path) -> str:
+    """The server secret: from WBS_SECRET_KEY, else a file the instance keeps.
+
+    The file is created on first use with mode 0600 so that ``make run`` needs no
+    set-up; production deployments pass WBS_SECRET_KEY from their secret store.
+    """
+    from_env = env.get("WBS_SECRET_KEY")
+    if from_env:
+        if len(from_env) < 32:
+            raise SettingsError("WBS_SECRET_KEY must be at least 32 characters long")
+        return from_env
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(48)
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value)
+    return value
+
+
+def _timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(f"WBS_TIMEZONE {name!r} is not a known time zone") from None
+    return name
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    env = os.environ if env is None else env
+    instance_path = Path(env.get("WBS_INSTANCE_PATH") or "instance").resolve()
+    database_url = env.get("WBS_DATABASE_URL") or f"sqlite:///{instance_path / 'wbs.sqlite3'}"
+    locale = env.get("WBS_DEFAULT_LOCALE") or "id"
+    if locale not in {"id", "en"}:
+        raise SettingsError("WBS_DEFAULT_LOCALE must be id or en")
+    return Settings(
+        instance_path=instance_path,
+        database_url=normalise_database_url(database_url),
+        secret_key=_secret_key(env, instance_path),
+        ratelimit_storage_uri=env.get("WBS_RATELIMIT_STORAGE_URI") or "memory://",
+        max_upload_mb=_int(env, "WBS_MAX_UPLOAD_MB", 50),
+        max_files=_int(env, "WBS_MAX_FILES", 10),
+        max_image_pixels=_int(env, "WBS_MAX_IMAGE_PIXELS", 40_000_000),
+        argon2=Argon2Params(
+            memory_kib=_int(env, "WBS_ARGON2_MEMORY_KIB", 65536, minimum=8),
+            time_cost=_int(env, "WBS_ARGON2_TIME_COST", 3),
+            parallelism=_int(env, "WBS_ARGON2_PARALLELISM", 1),
+        ),
+        submit_rate_limit=env.get("WBS_SUBMIT_RATE_LIMIT") or Settings.submit_rate_limit,
+        status_rate_limit=env.get("WBS_STATUS_RATE_LIMIT") or Settings.status_rate_limit,
+        reporter_session_minutes=_int(env, "WBS_REPORTER_SESSION_MINUTES", 30),
+        secure_cookies=_bool(env, "WBS_SECURE_COOKIES", False),
+        trusted_proxies=_int(env, "WBS_TRUSTED_PROXIES", 0, minimum=0),
+        organisation=env.get("WBS_ORGANISATION") or Settings.organisation,
+        timezone=_timezone(env.get("WBS_TIMEZONE") or Settings.timezone),
+        default_locale=locale,
+    )
