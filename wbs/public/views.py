@@ -20,6 +20,7 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import text
+from flask_wtf.csrf import CSRFError
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -32,6 +33,7 @@ from wbs.attachments import (
     iter_content,
     read_meta,
 )
+from wbs.errors import error_response
 from wbs.extensions import limiter
 from wbs.i18n import COOKIE, LANGUAGES
 from wbs.installation import now_utc
@@ -121,7 +123,10 @@ def _report_form() -> ReportForm:
 
 
 def _render_report_form(
-    form: ReportForm, status: int = 200, lost_files: list[str] | None = None
+    form: ReportForm,
+    status: int = 200,
+    lost_files: list[str] | None = None,
+    expired: bool = False,
 ) -> Response:
     if not form.submission_token.data:
         form.submission_token.data = submission_receipts.new_token()
@@ -129,6 +134,7 @@ def _render_report_form(
         "public/report.html",
         form=form,
         lost_files=lost_files or [],
+        expired=expired,
         max_upload_mb=settings().max_upload_mb,
         max_files=settings().max_files,
         allowed_extensions=sorted(ALLOWED_TYPES),
@@ -168,6 +174,23 @@ def submit_report() -> Response:
     return make_response(
         render_template("public/report_done.html", code=filed.code, repeated=filed.repeated),
         201 if not filed.repeated else 200,
+    )
+
+
+@blueprint.errorhandler(CSRFError)
+def form_expired(_error: CSRFError) -> Response:
+    """An expired form must not cost the citizen his report: show it again, filled in,
+    with a fresh token, so that one more click sends it."""
+    if request.endpoint == "public.submit_report":
+        lost = [f.filename or "" for f in uploaded_files()]
+        return _render_report_form(_report_form(), 400, lost_files=lost, expired=True)
+    return error_response(
+        400,
+        "form_expired",
+        _(
+            "This form has expired or was opened in another window. Go back, reload "
+            "the page and send it again."
+        ),
     )
 
 
