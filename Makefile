@@ -32,9 +32,12 @@ bench: translations
 	$(BIN)/python -m bench
 
 # Refresh the message template and merge it into the catalogues after changing strings.
+# Sorted (update keeps the template's order), without locations, obsolete entries or a
+# changing creation date, so that a change of strings gives a small diff.
+# tests/test_i18n.py runs this same extraction and checks the Indonesian catalogue.
 extract-strings: $(STAMP)
-	$(BIN)/pybabel extract --no-location --omit-header -F babel.cfg -k _l -o wbs/translations/messages.pot .
-	$(BIN)/pybabel update --no-fuzzy-matching -i wbs/translations/messages.pot -d wbs/translations
+	$(BIN)/pybabel extract --no-location --omit-header --sort-output -F babel.cfg -k _l -k lazy_gettext -o wbs/translations/messages.pot .
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date -i wbs/translations/messages.pot -d wbs/translations
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

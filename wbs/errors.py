@@ -28,7 +28,7 @@ def _messages() -> dict[int, tuple[str, str]]:
         500: (
             "server_error",
             _(
-                "Something went wrong on our side. Nothing you sent was saved half; please try again later."
+                "Something went wrong on our side. Nothing you sent was left half-saved; please try again later."
             ),
         ),
         503: (

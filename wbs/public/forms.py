@@ -97,7 +97,8 @@ class ReportForm(FlaskForm):
     )
     how_known = SelectField(_l("How do you know?"), validate_choice=False, validators=[Optional()])
     estimated_loss = StringField(
-        _l("Estimated loss in rupiah (optional)"), validators=[Optional(), Length(max=30)]
+        _l("Estimated loss in rupiah (optional)"),
+        validators=[Optional(), Length(max=30, message=_l("At most 30 characters."))],
     )
     reporter_name = StringField(
         _l("Your name (optional)"),
