@@ -82,6 +82,18 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     _pg_execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
+@pytest.fixture(params=BACKENDS)
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database with no table at all, for tests of migrations and `wbs init`."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+        return
+    name = f"wbs_e_{os.getpid()}_{next(_counter)}"
+    _pg_execute(f"CREATE DATABASE {name}")
+    yield _pg_url(name)
+    _pg_execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
     instance = tmp_path / "instance"

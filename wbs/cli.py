@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import click
 from flask import Flask
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
 
 from wbs.app_context import database, settings
 from wbs.demo_data import DEMO_ADMIN, load_demo_staff, load_reference_data
 from wbs.installation import InitResult, initialise, now_utc
+from wbs.settings import SettingsError
 
 
 def _print_init(result: InitResult) -> None:
@@ -76,4 +77,16 @@ def _create_app() -> Flask:
     return create_app()
 
 
-main = FlaskGroup(create_app=_create_app, help="WBS command line.")
+class _WbsGroup(FlaskGroup):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        # Flask prints a traceback when the app cannot be built while listing commands
+        # (`wbs --help`); a bad setting deserves its one-line message instead.
+        try:
+            ctx.ensure_object(ScriptInfo).load_app()
+        except SettingsError as error:
+            error.show()
+            ctx.exit(error.exit_code)
+        return super().list_commands(ctx)
+
+
+main = _WbsGroup(create_app=_create_app, help="WBS command line.")

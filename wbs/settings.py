@@ -15,11 +15,19 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import click
+
 from wbs.crypto import Argon2Params
 
 
-class SettingsError(ValueError):
-    """A setting has a value the application cannot use."""
+class SettingsError(click.ClickException, ValueError):
+    """A setting has a value the application cannot use.
+
+    A ClickException so that `wbs ...` and `flask --app wbs ...`, which both build the
+    app before running a command, print it as one line (exit code 2), not a traceback.
+    """
+
+    exit_code = 2
 
 
 @dataclass(frozen=True)

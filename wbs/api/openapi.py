@@ -32,6 +32,25 @@ def openapi_document() -> dict[str, Any]:
             "returned once and never again.",
         },
         "paths": {
+            "/api/v1/openapi.json": {
+                "get": {
+                    "operationId": "getOpenApiDocument",
+                    "summary": "This description of the API",
+                    "responses": {
+                        "200": {
+                            "description": "OpenAPI 3.1 document",
+                            "content": {
+                                "application/json": {
+                                    "schema": {
+                                        "type": "object",
+                                        "required": ["openapi", "info", "paths"],
+                                    }
+                                }
+                            },
+                        }
+                    },
+                }
+            },
             "/api/v1/agencies": {
                 "get": {
                     "operationId": "listAgencies",

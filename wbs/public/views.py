@@ -19,8 +19,8 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from sqlalchemy import text
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import text
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -148,7 +148,7 @@ def report_form() -> Response:
 
 
 @blueprint.post("/report")
-@limiter.limit(submit_limit, deduct_when=report_was_filed, scope="submit")
+@limiter.shared_limit(submit_limit, scope="submit", deduct_when=report_was_filed)
 def submit_report() -> Response:
     form = _report_form()
     files = uploaded_files()
@@ -200,7 +200,7 @@ def status_form() -> str:
 
 
 @blueprint.post("/status")
-@limiter.limit(status_limit, deduct_when=lookup_failed, scope="status")
+@limiter.shared_limit(status_limit, scope="status", deduct_when=lookup_failed)
 def check_status() -> Response:
     form = StatusForm()
     if not form.validate_on_submit():
