@@ -476,3 +476,28 @@ def test_status_form_without_csrf_token_gets_a_clear_message(english: FlaskClien
     assert response.status_code == 400
     assert "This form has expired or was opened in another window." in text_of(response)
     assert case_page(english).status_code == 303  # no session was opened
+
+
+def test_expired_reply_form_shows_the_typed_reply_again(english: FlaskClient) -> None:
+    open_status(english, file_report(english))
+    response = english.post(
+        "/status/reply",
+        data={"message": "Balasan penting MARKER-REPLY yang tidak boleh hilang"},
+        environ_base={"REMOTE_ADDR": REPORTER_ADDRESS},
+    )
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "Balasan penting MARKER-REPLY yang tidak boleh hilang" in page
+    assert "your reply has not been sent yet" in page
+
+
+def test_expired_reply_without_a_session_still_shows_the_text(english: FlaskClient) -> None:
+    response = english.post(
+        "/status/reply",
+        data={"message": "Teks balasan MARKER-LOST"},
+        environ_base={"REMOTE_ADDR": REPORTER_ADDRESS},
+    )
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "Teks balasan MARKER-LOST" in page
+    assert "it was not sent" in page

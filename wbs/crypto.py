@@ -175,7 +175,11 @@ def unseal(private: UnitPrivateKey, blob: bytes, info: str, aad: bytes, what: st
         raise DecryptionError(what)
     ephemeral_public = blob[1 : 1 + KEY_BYTES]
     nonce = blob[1 + KEY_BYTES : header]
-    shared = private.key.exchange(X25519PublicKey.from_public_bytes(ephemeral_public))
+    try:
+        shared = private.key.exchange(X25519PublicKey.from_public_bytes(ephemeral_public))
+    except ValueError:
+        # A forged ephemeral key of small order gives an all-zero secret, which X25519 refuses.
+        raise DecryptionError(what) from None
     key = hkdf(shared, info, salt=ephemeral_public + private.public_raw)
     try:
         return AESGCM(key).decrypt(nonce, blob[header:], aad)

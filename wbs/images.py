@@ -6,11 +6,16 @@ GPS position of his home: DESIGN.md, "Anonymity rules".
 
 from __future__ import annotations
 
+import logging
 import tempfile
 import warnings
 from typing import IO
 
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+# Pillow logs each EXIF tag it parses, value included (GPS position, camera, description),
+# at DEBUG: keep that out of every log even when an operator turns on debug logging.
+logging.getLogger("PIL").setLevel(logging.INFO)
 
 IMAGE_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif"}
 

@@ -139,7 +139,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     return Settings(
         instance_path=instance_path,
         database_url=normalise_database_url(database_url),
-        secret_key=_secret_key(env, instance_path),
         ratelimit_storage_uri=env.get("WBS_RATELIMIT_STORAGE_URI") or "memory://",
         max_upload_mb=_int(env, "WBS_MAX_UPLOAD_MB", 50),
         max_files=_int(env, "WBS_MAX_FILES", 10),
@@ -157,4 +156,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         organisation=env.get("WBS_ORGANISATION") or Settings.organisation,
         timezone=_timezone(env.get("WBS_TIMEZONE") or Settings.timezone),
         default_locale=locale,
+        # Last: arguments are evaluated in order, so a bad setting above raises before
+        # a secret key file is ever created.
+        secret_key=_secret_key(env, instance_path),
     )

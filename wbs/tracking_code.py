@@ -84,13 +84,14 @@ def derive_code_keys(
     code: TrackingCode, salt: bytes, pepper: bytes, params: Argon2Params
 ) -> CodeKeys:
     """out = Argon2id(code, installation salt); look-up id = HMAC(pepper, out);
-    reporter wrap key = HKDF(out, "wbs/reporter-wrap/v1").
+    reporter wrap key = HKDF(out, salt = pepper, "wbs/reporter-wrap/v1").
 
     Without the pepper (derived from the server secret, never stored in the database)
-    a stolen database cannot even test a guess.
+    a stolen database cannot even test a guess: neither against a look-up id nor by
+    trying to open a reporter's key wrap, which is why the wrap key takes the pepper too.
     """
     out = argon2id(code.digits.encode(), salt, params)
     return CodeKeys(
         lookup_id=hmac_sha256(pepper, out),
-        wrap_key=hkdf(out, "wbs/reporter-wrap/v1"),
+        wrap_key=hkdf(out, "wbs/reporter-wrap/v1", salt=pepper),
     )

@@ -87,7 +87,7 @@ def _form_data(body: dict[str, Any]) -> MultiDict[str, str]:
 
 
 @blueprint.post("/reports")
-@limiter.limit(submit_limit, deduct_when=report_was_filed, scope="submit")
+@limiter.shared_limit(submit_limit, scope="submit", deduct_when=report_was_filed)
 def create_report() -> Response:
     body = _json_body()
     if isinstance(body, Response):
@@ -131,7 +131,7 @@ def create_report() -> Response:
 
 
 @blueprint.post("/reports/status")
-@limiter.limit(status_limit, deduct_when=lookup_failed, scope="status")
+@limiter.shared_limit(status_limit, scope="status", deduct_when=lookup_failed)
 def report_status() -> Response:
     body = _json_body()
     if isinstance(body, Response):

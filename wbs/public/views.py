@@ -184,6 +184,8 @@ def form_expired(_error: CSRFError) -> Response:
     if request.endpoint == "public.submit_report":
         lost = [f.filename or "" for f in uploaded_files()]
         return _render_report_form(_report_form(), 400, lost_files=lost, expired=True)
+    if request.endpoint == "public.reply":
+        return _reply_expired()
     return error_response(
         400,
         "form_expired",
@@ -261,6 +263,7 @@ def _render_case(
     reply_form: ReplyForm,
     status: int = 200,
     lost_files: list[str] | None = None,
+    expired: bool = False,
 ) -> Response:
     view = reporter_view(db_session(), access)
     page = render_template(
@@ -272,9 +275,27 @@ def _render_case(
         status_label_for=status_label,
         form=reply_form,
         lost_files=lost_files or [],
+        expired=expired,
         max_upload_mb=settings().max_upload_mb,
     )
     return make_response(page, status)
+
+
+def _reply_expired() -> Response:
+    """The reply form expired: show the typed reply again, never drop it."""
+    lost = [f.filename or "" for f in uploaded_files()]
+    access = _reporter_access()
+    if access is not None:
+        return _render_case(access, ReplyForm(), 400, lost, expired=True)
+    page = render_template(
+        "public/error.html",
+        message=_(
+            "Your session ended before your reply was sent, so it was not sent. Copy your "
+            "text below, open your report again with your tracking code, and send it."
+        ),
+        kept_text=request.form.get("message", ""),
+    )
+    return make_response(page, 400)
 
 
 @blueprint.get("/status/case")
