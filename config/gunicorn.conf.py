@@ -18,6 +18,10 @@ timeout = 120
 # Load the app in each worker, so no worker shares a database connection made before fork.
 preload_app = False
 
+# Gunicorn 27's control socket defaults to one path per user, which several instances
+# (tests, benchmarks, two Pemda on one host) would share; nothing here uses it.
+control_socket_disable = True
+
 accesslog = "-" if os.environ.get("WBS_ACCESS_LOG") == "1" else None
 access_log_format = '"%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 errorlog = "-"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 import secrets
 
 import pytest
@@ -562,3 +563,21 @@ def test_case_crypto_uses_distinct_purpose_labels() -> None:
     ]
     assert len(set(labels)) == len(labels)
     assert all(label.startswith("wbs/") and label.endswith("/v1") for label in labels)
+
+
+def test_damaged_first_chunk_gives_the_integrity_page_not_a_broken_download(
+    client: FlaskClient,
+) -> None:
+    code = file_report(client, evidence=(io.BytesIO(b"%PDF-1.4 bukti " * 50), "bukti.pdf"))
+    open_status(client, code)
+    page = client.get("/status/case").get_data(as_text=True)
+    link = re.search(r'href="(/status/attachment/\d+)"', page)
+    assert link
+    with database(client.application).session() as session:
+        blob = session.scalars(select(AttachmentChunk.data)).one()
+        damaged = blob[:-1] + bytes([blob[-1] ^ 1])
+        session.execute(update(AttachmentChunk).values(data=damaged))
+    response = client.get(link.group(1), environ_base={"REMOTE_ADDR": REPORTER_ADDRESS})
+    assert response.status_code == 500
+    assert "Content-Disposition" not in response.headers
+    assert "bukti" not in response.get_data(as_text=True)

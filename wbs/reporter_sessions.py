@@ -21,6 +21,16 @@ from wbs.models import ReporterSession
 from wbs.reporter_access import ReporterAccess
 
 _PURPOSE = b"wbs/reporter-session/v1"
+# Expiry times are rounded up to this step, so that no row holds the exact time of a
+# reporter's request (DESIGN.md, "Anonymity rules"). Sessions last lifetime..+step.
+EXPIRY_STEP = timedelta(minutes=15)
+
+
+def _expiry(now: datetime, lifetime: timedelta) -> datetime:
+    exact = now + lifetime
+    floor = exact.replace(minute=0, second=0, microsecond=0)
+    steps = -(-(exact - floor) // EXPIRY_STEP)  # ceiling division
+    return floor + steps * EXPIRY_STEP
 
 
 def _split(token: str) -> tuple[bytes, bytes] | None:
@@ -43,7 +53,7 @@ def open_session(
         ReporterSession(
             id_hash=id_hash,
             blob=encrypt(key, payload, _PURPOSE + id_hash),
-            expires_at=now + lifetime,
+            expires_at=_expiry(now, lifetime),
         )
     )
     return base64.urlsafe_b64encode(session_id + key).decode().rstrip("=")
@@ -65,7 +75,7 @@ def resume(
         payload = json.loads(decrypt(key, row.blob, _PURPOSE + id_hash))
     except DecryptionError:
         return None
-    row.expires_at = now + lifetime
+    row.expires_at = _expiry(now, lifetime)
     return ReporterAccess(int(payload["case"]), DataKey(bytes.fromhex(payload["key"])))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import timedelta
 from urllib.parse import quote
 
@@ -356,8 +357,12 @@ def download_attachment(attachment_id: int) -> BaseResponse:
             render_template("public/error.html", message=_("This file does not exist.")), 404
         )
     meta = read_meta(attachment, access.data_key)
+    chunks = iter_content(session_db, attachment, access.data_key)
+    # Open the first chunk before any header is sent: a damaged file then gets the
+    # integrity page instead of a download that silently stops.
+    first = next(chunks)
     response = Response(
-        stream_with_context(iter_content(session_db, attachment, access.data_key)),
+        stream_with_context(itertools.chain([first], chunks)),
         mimetype=meta.mime_type,
     )
     response.headers["Content-Length"] = str(meta.size)
