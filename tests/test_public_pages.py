@@ -30,7 +30,6 @@ from tests.helpers import (
     report_form_data,
 )
 from wbs.app_context import database
-from wbs.installation import now_utc
 from wbs.models import Attachment, AttachmentChunk, Case, ReporterSession
 from wbs.settings import Settings
 from wbs.tracking_code import TrackingCode
@@ -380,28 +379,32 @@ class TestReporterSessionExpiry:
         return settings.replace(reporter_session_minutes=5)
 
     def test_session_slides_while_used_and_expires_when_idle(
-        self, english: FlaskClient, monkeypatch: pytest.MonkeyPatch
+        self, app: Flask, english: FlaskClient, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        start = now_utc()
+        # Expiry = request time + 5 minutes, rounded up to the quarter hour, so a
+        # session lasts 5 to 20 minutes after its last use.
+        start = datetime(2026, 1, 5, 10, 0, 0)
         clock = {"now": start}
-
-        def fake_now() -> datetime:
-            return clock["now"]
-
-        monkeypatch.setattr("wbs.public.views.now_utc", fake_now)
+        monkeypatch.setattr("wbs.public.views.now_utc", lambda: clock["now"])
         code = file_report(english)
-        open_case(english, code)
-        clock["now"] = start + timedelta(minutes=4)
-        assert case_page(english).status_code == 200
-        clock["now"] = start + timedelta(minutes=8)  # 4 minutes after the last use
-        assert case_page(english).status_code == 200
-        clock["now"] = start + timedelta(minutes=14)  # 6 minutes idle: expired
+        open_case(english, code)  # expires 10:15
+        clock["now"] = start + timedelta(minutes=14)
+        assert case_page(english).status_code == 200  # used at 10:14: expires 10:30
+        clock["now"] = start + timedelta(minutes=29)
+        assert case_page(english).status_code == 200  # used at 10:29: expires 10:45
+        with database(app).session() as session:
+            expiries = list(session.scalars(select(ReporterSession.expires_at)))
+        # No row holds the exact time of a reporter's request.
+        assert expiries and all(
+            e.minute % 15 == 0 and e.second == 0 == e.microsecond for e in expiries
+        )
+        clock["now"] = start + timedelta(minutes=46)  # 17 minutes idle: expired
         response = case_page(english)
         assert response.status_code == 303
         assert response.headers["Location"].endswith("/status")
         assert "Your session has ended" in text_of(english.get("/status"))
         # Coming back in time does not revive it: the expired session was forgotten.
-        clock["now"] = start + timedelta(minutes=9)
+        clock["now"] = start + timedelta(minutes=30)
         assert case_page(english).status_code == 303
 
 
