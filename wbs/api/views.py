@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from flask import Response, g, jsonify, request
@@ -14,7 +15,7 @@ from wbs.api.openapi import openapi_document
 from wbs.app_context import db_session, server_keys, settings
 from wbs.errors import error_response
 from wbs.extensions import limiter
-from wbs.intake import UnknownReference, load_intake_keys
+from wbs.intake import ReportContent, UnknownReference, load_intake_keys
 from wbs.limits import lookup_failed, report_was_filed, status_limit, submit_limit
 from wbs.public.filing import file
 from wbs.public.forms import ReportForm
@@ -23,19 +24,8 @@ from wbs.reference_data import agency_choices, category_choices
 from wbs.reporter_access import open_with_code, reporter_view
 from wbs.tracking_code import CodeFormatError, MistypedCodeError, TrackingCode
 
-REPORT_FIELDS = (
-    "category",
-    "agency",
-    "description",
-    "involved",
-    "location",
-    "incident_from",
-    "incident_until",
-    "how_known",
-    "estimated_loss",
-    "reporter_name",
-    "reporter_contact",
-)
+# The fields of a report as the reporter writes them, whatever channel he uses.
+REPORT_FIELDS = tuple(field.name for field in dataclasses.fields(ReportContent))
 
 
 def _json_body() -> dict[str, Any] | Response:
