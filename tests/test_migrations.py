@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import re
+from abc import ABC, abstractmethod
 from datetime import date
 from pathlib import Path
 from typing import Any, ClassVar
@@ -124,7 +125,7 @@ def test_every_revision_upgrades_and_downgrades_step_by_step(empty_database_url:
 # --- data testers -----------------------------------------------------------------------
 
 
-class DataTester:
+class DataTester(ABC):
     """Seeds rows at the revision before ``revision`` and checks them after upgrading.
 
     Write one for every new revision, in plain SQL against the schema of that moment.
@@ -135,11 +136,13 @@ class DataTester:
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
 
+    @abstractmethod
     def seed(self) -> None:
-        raise NotImplementedError
+        """Insert rows with the schema of the revision before ``revision``."""
 
+    @abstractmethod
     def check(self) -> None:
-        raise NotImplementedError
+        """Prove the seeded rows survived the upgrade to ``revision``."""
 
 
 class InitialSchemaTester(DataTester):
