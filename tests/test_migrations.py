@@ -210,8 +210,86 @@ class InitialSchemaTester(DataTester):
         }
 
 
+class CaseManagementTester(DataTester):
+    """0002 adds handling fields to cases and staff: existing cases keep every byte,
+    start with no clock paused and no assignee; existing staff start unlocked; the
+    audit chain starts at its zero head; a purged case may lose its look-up id."""
+
+    revision = "0002"
+    blob = bytes(range(256)) * 3
+
+    def seed(self) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO agency (id, code, name, active) VALUES (1, 'DINKES', 'Dinas Kesehatan', :t)"
+                ),
+                {"t": True},
+            )
+            connection.execute(
+                sa.text(
+                    "INSERT INTO category (id, code, name_id, name_en, sort_order, active) "
+                    "VALUES (1, 'pungli', 'Pungutan liar', 'Illegal levies', 0, :t)"
+                ),
+                {"t": True},
+            )
+            connection.execute(
+                sa.text(
+                    "INSERT INTO unit_key (id, public_key, active, created_at) "
+                    "VALUES (1, :key, :t, '2026-01-02 03:04:05')"
+                ),
+                {"key": b"\x01" * 32, "t": True},
+            )
+            connection.execute(
+                sa.text(
+                    "INSERT INTO staff (id, username, display_name, password_hash, roles, active, "
+                    "created_at) VALUES (1, 'irban', 'Irban I', 'hash', 'investigator', :t, "
+                    "'2026-01-02 03:04:05')"
+                ),
+                {"t": True},
+            )
+            connection.execute(
+                sa.text(
+                    "INSERT INTO case_file (id, lookup_id, status, category_id, agency_id, "
+                    "received_on, unit_key_id, sealed_key, reporter_key, body) VALUES (7, :lookup, "
+                    "'triage', 1, 1, :day, 1, :blob, :blob, :blob)"
+                ),
+                {"lookup": b"\xaa" * 32, "day": date(2026, 1, 2), "blob": self.blob},
+            )
+            connection.execute(
+                sa.text(
+                    "INSERT INTO case_event (id, case_id, occurred_on, kind, status_to, "
+                    "visible_to_reporter, note) VALUES (3, 7, :day, 'received', 'received', :t, :blob)"
+                ),
+                {"day": date(2026, 1, 2), "t": True, "blob": self.blob},
+            )
+
+    def check(self) -> None:
+        with self.engine.connect() as connection:
+            case = connection.execute(sa.text("SELECT * FROM case_file WHERE id = 7")).one()
+            staff = connection.execute(sa.text("SELECT * FROM staff WHERE id = 1")).one()
+            event = connection.execute(sa.text("SELECT * FROM case_event WHERE id = 3")).one()
+            head = connection.execute(sa.text("SELECT * FROM audit_head")).all()
+        assert bytes(case.lookup_id) == b"\xaa" * 32
+        assert bytes(case.body) == self.blob and bytes(case.sealed_key) == self.blob
+        assert case.status == "triage" and case.paused_days == 0
+        assert case.assignee_id is None and case.due_on is None and case.outcome is None
+        assert staff.failed_logins == 0 and not staff.must_change_password
+        assert staff.locked_until is None and staff.email is None
+        assert bytes(event.note) == self.blob and event.public_note is None
+        assert [(row.id, row.last_seq, bytes(row.last_hash)) for row in head] == [(1, 0, bytes(32))]
+        with self.engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "UPDATE case_file SET lookup_id = NULL, sealed_key = NULL, reporter_key = NULL, "
+                    "body = NULL, purged_on = :day WHERE id = 7"
+                ),
+                {"day": date(2031, 1, 2)},
+            )
+
+
 DATA_TESTERS: dict[str, type[DataTester]] = {
-    tester.revision: tester for tester in (InitialSchemaTester,)
+    tester.revision: tester for tester in (InitialSchemaTester, CaseManagementTester)
 }
 
 

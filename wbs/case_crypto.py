@@ -24,6 +24,11 @@ REPORTER_WRAP = "wbs/reporter-wrap/v1"
 CASE_BODY = "wbs/case-body/v1"
 MESSAGE_BODY = "wbs/message/v1"
 EVENT_NOTE = "wbs/event-note/v1"
+# What the reporter reads about a step: its own purpose, so it cannot be swapped with
+# the internal note of the same event.
+EVENT_PUBLIC_NOTE = "wbs/event-public-note/v1"
+CASE_NOTE = "wbs/case-note/v1"
+PROPOSAL = "wbs/proposal/v1"
 ATTACHMENT_META = "wbs/attachment-meta/v1"
 ATTACHMENT_CHUNK = "wbs/attachment-chunk/v1"
 

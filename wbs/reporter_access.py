@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from wbs.attachments import AttachmentMeta, EvidenceFile, read_meta, store_attachment
 from wbs.case_crypto import (
     CASE_BODY,
-    EVENT_NOTE,
+    EVENT_PUBLIC_NOTE,
     MESSAGE_BODY,
     decrypt_json,
     encrypt_json,
@@ -72,7 +72,9 @@ def reporter_view(session: Session, access: ReporterAccess) -> ReporterView:
             event.occurred_on,
             event.kind,
             event.status_to,
-            decrypt_json(key, EVENT_NOTE, event.id, event.note) if event.note else "",
+            decrypt_json(key, EVENT_PUBLIC_NOTE, event.id, event.public_note)
+            if event.public_note
+            else "",
         )
         for event in session.scalars(
             select(CaseEvent)

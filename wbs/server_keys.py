@@ -14,6 +14,10 @@ class ServerKeys:
     tracking_pepper: bytes
     submission_receipts: bytes
     ratelimit_addresses: bytes
+    # Encrypts officers' TOTP secrets, so a copy of the database cannot mint codes.
+    totp_secrets: bytes
+    # Keys the audit hash chain, so rewriting the log needs the server secret too.
+    audit_chain: bytes
 
     @classmethod
     def from_secret(cls, secret: str) -> ServerKeys:
@@ -23,6 +27,8 @@ class ServerKeys:
             tracking_pepper=hkdf(material, "wbs/tracking-pepper/v1"),
             submission_receipts=hkdf(material, "wbs/submission-receipt/v1"),
             ratelimit_addresses=hkdf(material, "wbs/ratelimit-address/v1"),
+            totp_secrets=hkdf(material, "wbs/totp-secret/v1"),
+            audit_chain=hkdf(material, "wbs/audit-chain/v1"),
         )
 
     def address_key(self, address: str, day: date) -> str:

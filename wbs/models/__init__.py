@@ -1,25 +1,42 @@
 """All models, imported here so that Alembic and the app see one metadata."""
 
 from wbs.models.base import Base
-from wbs.models.case import Attachment, AttachmentChunk, Case, CaseEvent, Message
+from wbs.models.case import (
+    Attachment,
+    AttachmentChunk,
+    Case,
+    CaseEvent,
+    CaseNote,
+    CaseProposal,
+    Message,
+)
 from wbs.models.keys import InstallationValue, UnitKey, UnitKeyWrap
+from wbs.models.operations import AuditEntry, AuditHead, Holiday, OutboxMail
 from wbs.models.reference import Agency, Category
 from wbs.models.sessions import ReporterSession, SubmissionReceipt
-from wbs.models.staff import ROLES, Staff
+from wbs.models.staff import ROLES, Staff, StaffConflict, StaffSession
 
 __all__ = [
     "ROLES",
     "Agency",
     "Attachment",
     "AttachmentChunk",
+    "AuditEntry",
+    "AuditHead",
     "Base",
     "Case",
     "CaseEvent",
+    "CaseNote",
+    "CaseProposal",
     "Category",
+    "Holiday",
     "InstallationValue",
     "Message",
+    "OutboxMail",
     "ReporterSession",
     "Staff",
+    "StaffConflict",
+    "StaffSession",
     "SubmissionReceipt",
     "UnitKey",
     "UnitKeyWrap",

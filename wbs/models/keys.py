@@ -17,8 +17,11 @@ class UnitKey(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     public_key: Mapped[bytes] = mapped_column(LargeBinary)
+    # Exactly one key is active. During `wbs rotate-unit-key` the new key waits inactive
+    # with no retired_at; once every case is re-sealed the old one gets retired_at.
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    retired_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class UnitKeyWrap(Base):
@@ -28,7 +31,9 @@ class UnitKeyWrap(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     unit_key_id: Mapped[int] = mapped_column(ForeignKey("unit_key.id"), index=True)
-    # "officer" (staff_id set, salt for Argon2id of the password) or "recovery".
+    # "officer" (staff_id set, salt for Argon2id of the password), "recovery", or
+    # "successor" (a key being rotated in, wrapped under the old private key until the
+    # rotation finishes).
     kind: Mapped[str] = mapped_column(String(20))
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
     salt: Mapped[bytes | None] = mapped_column(LargeBinary)

@@ -1,14 +1,24 @@
-"""Staff accounts of the inspectorate and the Pemda."""
+"""Staff accounts of the inspectorate and the Pemda, their conflicts and their sessions."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, Integer, LargeBinary, String
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    PrimaryKeyConstraint,
+    String,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from wbs.models.base import Base
 
+# DESIGN.md, "Who uses it": intake officer (verifikator), investigator (pemeriksa),
+# supervisor (Inspektur / Irban), leadership (pimpinan), sakip officer, admin.
 ROLES = ("admin", "intake", "investigator", "supervisor", "leadership", "sakip")
 
 
@@ -18,14 +28,58 @@ class Staff(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(80), unique=True)
     display_name: Mapped[str] = mapped_column(String(200))
+    # Where notifications go (links only, never report content); optional.
+    email: Mapped[str | None] = mapped_column(String(254))
     password_hash: Mapped[str] = mapped_column(String(200))
     # Space-separated subset of ROLES; one person may hold several.
     roles: Mapped[str] = mapped_column(String(200), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    # Encrypted TOTP secret; empty until the account enrols at its first login.
+    # TOTP secret encrypted under a server purpose key; empty until the account enrols
+    # at its first login (and again after a password reset).
     totp_secret: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # The last accepted TOTP time step, so a code cannot be used twice.
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    # Set by an admin's reset: the next login must choose a new password.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime)
 
     @property
     def role_set(self) -> frozenset[str]:
         return frozenset(self.roles.split())
+
+
+class StaffConflict(Base):
+    """An agency an officer declared a conflict of interest with: he is never shown,
+    assigned or notified about cases against it."""
+
+    __tablename__ = "staff_conflict"
+    __table_args__ = (PrimaryKeyConstraint("staff_id", "agency_id"),)
+
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
+    declared_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class StaffSession(Base):
+    """A logged-in officer, kept server-side so that any worker serves any request.
+
+    ``unit_key`` holds the unit private key encrypted under a random key that lives only
+    in the officer's cookie (DESIGN.md, "Officer sessions"): this row alone opens nothing.
+    ``stage`` is "totp" until the second factor is given, "enrol" while a first TOTP
+    enrolment is pending, "password" while a reset password must be changed, then "active".
+    """
+
+    __tablename__ = "staff_session"
+
+    id_hash: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    stage: Mapped[str] = mapped_column(String(20))
+    unit_key: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # A TOTP secret being enrolled, encrypted like unit_key.
+    pending_totp: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime, index=True)
