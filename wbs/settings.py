@@ -54,6 +54,37 @@ class Settings:
     # Dates shown and stored are local: WIB (Asia/Jakarta), WITA (Asia/Makassar), WIT (Asia/Jayapura).
     timezone: str = "Asia/Jakarta"
     default_locale: str = "id"
+    # Public address of the site, for the links in officers' notification mails.
+    base_url: str = "http://127.0.0.1:5000"
+    # Officers' notifications (flask-mail); reporters are never mailed.
+    mail_server: str = "localhost"
+    mail_port: int = 25
+    mail_use_tls: bool = False
+    mail_use_ssl: bool = False
+    mail_username: str = ""
+    mail_password: str = field(default="", repr=False)
+    mail_sender: str = "wbs@localhost"
+    # Deadlines (DOMAIN.md, "Deadlines"; each Pemda may set its own by Perbup/Perwali).
+    # Acknowledge receipt: 7 days [D, EU Directive 2019/1937 art. 9].
+    deadline_acknowledge_days: int = 7
+    # Verification of completeness: 5 working days [P, SP4N-LAPOR practice].
+    deadline_verification_working_days: int = 5
+    # Telaah / confirmation: 14 days [R, Permenkumham 57/2016].
+    deadline_telaah_days: int = 14
+    # Feedback to the reporter: 3 months [D, EU Directive 2019/1937 art. 9].
+    deadline_feedback_months: int = 3
+    # Completion: 60 days after the file is complete [R, Perpres 76/2013].
+    deadline_completion_days: int = 60
+    # Officers are mailed this many days before a case falls due.
+    deadline_warning_days: int = 3
+    # Closed cases are purged (crypto-shredded) this many days after closing [D].
+    retention_days: int = 1825
+    # Staff sessions end after this many idle minutes, and after this many hours at most.
+    staff_idle_minutes: int = 30
+    staff_session_hours: int = 12
+    # Failed logins before an account locks, and for how long.
+    login_lockout_attempts: int = 5
+    login_lockout_minutes: int = 15
     testing: bool = False
 
     def today(self) -> date:
@@ -156,6 +187,27 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         organisation=env.get("WBS_ORGANISATION") or Settings.organisation,
         timezone=_timezone(env.get("WBS_TIMEZONE") or Settings.timezone),
         default_locale=locale,
+        base_url=(env.get("WBS_BASE_URL") or Settings.base_url).rstrip("/"),
+        mail_server=env.get("WBS_MAIL_SERVER") or Settings.mail_server,
+        mail_port=_int(env, "WBS_MAIL_PORT", 25),
+        mail_use_tls=_bool(env, "WBS_MAIL_USE_TLS", False),
+        mail_use_ssl=_bool(env, "WBS_MAIL_USE_SSL", False),
+        mail_username=env.get("WBS_MAIL_USERNAME") or "",
+        mail_password=env.get("WBS_MAIL_PASSWORD") or "",
+        mail_sender=env.get("WBS_MAIL_SENDER") or Settings.mail_sender,
+        deadline_acknowledge_days=_int(env, "WBS_DEADLINE_ACKNOWLEDGE_DAYS", 7),
+        deadline_verification_working_days=_int(
+            env, "WBS_DEADLINE_VERIFICATION_WORKING_DAYS", 5
+        ),
+        deadline_telaah_days=_int(env, "WBS_DEADLINE_TELAAH_DAYS", 14),
+        deadline_feedback_months=_int(env, "WBS_DEADLINE_FEEDBACK_MONTHS", 3),
+        deadline_completion_days=_int(env, "WBS_DEADLINE_COMPLETION_DAYS", 60),
+        deadline_warning_days=_int(env, "WBS_DEADLINE_WARNING_DAYS", 3, minimum=0),
+        retention_days=_int(env, "WBS_RETENTION_DAYS", 1825),
+        staff_idle_minutes=_int(env, "WBS_STAFF_IDLE_MINUTES", 30),
+        staff_session_hours=_int(env, "WBS_STAFF_SESSION_HOURS", 12),
+        login_lockout_attempts=_int(env, "WBS_LOGIN_LOCKOUT_ATTEMPTS", 5),
+        login_lockout_minutes=_int(env, "WBS_LOGIN_LOCKOUT_MINUTES", 15),
         # Last: arguments are evaluated in order, so a bad setting above raises before
         # a secret key file is ever created.
         secret_key=_secret_key(env, instance_path),
