@@ -31,7 +31,7 @@ PG_URL = os.environ.get("WBS_TEST_DATABASE_URL")
 BACKENDS = ["sqlite", *(["postgresql"] if PG_URL else [])]
 # The smallest Argon2id cost: tests check behaviour, bench/ measures the real cost.
 FAST_ARGON2 = Argon2Params(memory_kib=256, time_cost=1, parallelism=1)
-ADMIN_PASSWORD = "admin-password-for-tests"
+ADMIN_PASSWORD = "kunci-uji-pengelola-2026"
 _counter = itertools.count()
 
 

@@ -154,11 +154,11 @@ def test_demo_loads_reference_data_and_accounts_once(
         with db.session() as session:
             staff = {s.username: s for s in session.scalars(select(Staff))}
             unit_public = active_unit_key(session).public_key
-            for username, password in [DEMO_ADMIN, ("verifikator", "demo-verifikator-2026")]:
+            for username, password in [DEMO_ADMIN, ("verifikator", "teh-manis-loket-satu-2026")]:
                 key = unwrap_for_officer(session, staff[username], password, FAST_ARGON2)
                 assert key is not None and key.public_raw == unit_public
             leader = staff["pimpinan"]
-            assert unwrap_for_officer(session, leader, "demo-pimpinan-2026", FAST_ARGON2) is None
+            assert unwrap_for_officer(session, leader, "pendopo-rapat-pagi-2026", FAST_ARGON2) is None
     finally:
         db.dispose()
 

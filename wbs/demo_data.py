@@ -73,14 +73,14 @@ CATEGORIES = [
 
 # Demo accounts, one per role. The passwords are public: never use demo data in production.
 DEMO_STAFF = [
-    ("verifikator", "Rina Verifikator", {"intake"}, "demo-verifikator-2026"),
-    ("pemeriksa", "Budi Pemeriksa", {"investigator"}, "demo-pemeriksa-2026"),
-    ("irban", "Sri Irban", {"supervisor"}, "demo-irban-2026"),
-    ("pimpinan", "Bapak Bupati", {"leadership"}, "demo-pimpinan-2026"),
-    ("sakip", "Dewi SAKIP", {"sakip"}, "demo-sakip-2026"),
+    ("verifikator", "Rina Verifikator", {"intake"}, "teh-manis-loket-satu-2026"),
+    ("pemeriksa", "Budi Pemeriksa", {"investigator"}, "jalan-braga-berkas-2026"),
+    ("irban", "Sri Irban", {"supervisor"}, "sawah-hijau-pagi-2026"),
+    ("pimpinan", "Bapak Bupati", {"leadership"}, "pendopo-rapat-pagi-2026"),
+    ("sakip", "Dewi SAKIP", {"sakip"}, "indikator-kinerja-rapi-2026"),
 ]
 CASE_ROLES = {"intake", "investigator", "supervisor"}
-DEMO_ADMIN = ("admin", "demo-admin-password")
+DEMO_ADMIN = ("admin", "demo-pengelola-sistem-2026")
 
 
 def load_reference_data(session: Session) -> bool:

@@ -206,6 +206,9 @@ def upgrade() -> None:
 
     with op.batch_alter_table("staff", schema=None) as batch_op:
         batch_op.add_column(sa.Column("email", sa.String(length=254), nullable=True))
+        batch_op.add_column(sa.Column("access_public_key", sa.LargeBinary(), nullable=True))
+        batch_op.add_column(sa.Column("access_private_key", sa.LargeBinary(), nullable=True))
+        batch_op.add_column(sa.Column("access_salt", sa.LargeBinary(), nullable=True))
         batch_op.add_column(sa.Column("totp_last_step", sa.Integer(), nullable=True))
         batch_op.add_column(
             sa.Column(
@@ -246,6 +249,9 @@ def downgrade() -> None:
         batch_op.drop_column("failed_logins")
         batch_op.drop_column("must_change_password")
         batch_op.drop_column("totp_last_step")
+        batch_op.drop_column("access_salt")
+        batch_op.drop_column("access_private_key")
+        batch_op.drop_column("access_public_key")
         batch_op.drop_column("email")
 
     with op.batch_alter_table("case_file", schema=None) as batch_op:

@@ -39,6 +39,12 @@ class Staff(Base):
     totp_secret: Mapped[bytes | None] = mapped_column(LargeBinary)
     # The last accepted TOTP time step, so a code cannot be used twice.
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    # The officer's own X25519 key pair, so that a supervisor can grant him the unit key
+    # while he is away: the grant is sealed to the public half; the private half is
+    # wrapped under his password (Argon2id with access_salt) and opened at his login.
+    access_public_key: Mapped[bytes | None] = mapped_column(LargeBinary)
+    access_private_key: Mapped[bytes | None] = mapped_column(LargeBinary)
+    access_salt: Mapped[bytes | None] = mapped_column(LargeBinary)
     # Set by an admin's reset: the next login must choose a new password.
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
