@@ -67,11 +67,13 @@ def create_app(settings: Settings | None = None) -> Flask:
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
 
+    from case_admin import blueprint as admin_blueprint
     from wbs.api import blueprint as api_blueprint
     from wbs.public import blueprint as public_blueprint
 
     app.register_blueprint(public_blueprint)
     app.register_blueprint(api_blueprint)
+    app.register_blueprint(admin_blueprint)
     csrf.exempt(api_blueprint)
     errors.register(app)
     app.context_processor(_template_globals)

@@ -8,6 +8,7 @@ from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
 
 from wbs.app_context import database, settings
 from wbs.demo_data import DEMO_ADMIN, load_demo_staff, load_reference_data
+from wbs.holidays_cli import holidays_group
 from wbs.installation import InitResult, initialise, now_utc
 from wbs.settings import SettingsError
 
@@ -69,6 +70,7 @@ def demo_command() -> None:
 def register_commands(app: Flask) -> None:
     app.cli.add_command(init_command)
     app.cli.add_command(demo_command)
+    app.cli.add_command(holidays_group)
 
 
 def _create_app() -> Flask:

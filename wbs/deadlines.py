@@ -163,7 +163,9 @@ class Deadline:
         return LABELS[self.kind]
 
 
-def open_deadlines(m: Milestones, rules: DeadlineRules, calendar: WorkingCalendar) -> list[Deadline]:
+def open_deadlines(
+    m: Milestones, rules: DeadlineRules, calendar: WorkingCalendar
+) -> list[Deadline]:
     """Every clock still running for the case, earliest due first.
 
     Empty for a closed case and while the case waits for the reporter (paused).
@@ -173,26 +175,22 @@ def open_deadlines(m: Milestones, rules: DeadlineRules, calendar: WorkingCalenda
     shift = timedelta(days=m.paused_days)
     found: list[Deadline] = []
     if m.acknowledged_on is None:
-        found.append(Deadline(ACKNOWLEDGE, m.received_on + timedelta(rules.acknowledge_days) + shift))
+        found.append(
+            Deadline(ACKNOWLEDGE, m.received_on + timedelta(rules.acknowledge_days) + shift)
+        )
     if m.triage_started_on is not None and m.verified_on is None:
         counted = calendar.add_working_days(m.triage_started_on, rules.verification_working_days)
         # A working-day clock pushed back by calendar days may land on a weekend or a
         # holiday: it then falls due on the next working day.
         found.append(Deadline(VERIFICATION, calendar.next_working_day(counted + shift)))
-    if (
-        m.triage_started_on is not None
-        and m.complete_on is None
-        and m.status in _TELAAH_STATUSES
-    ):
+    if m.triage_started_on is not None and m.complete_on is None and m.status in _TELAAH_STATUSES:
         found.append(Deadline(TELAAH, m.triage_started_on + timedelta(rules.telaah_days) + shift))
     if m.first_feedback_on is None:
         # Calendar months: 30 Nov + 3 months = 28 Feb (relativedelta clips to month end).
         months = relativedelta(months=rules.feedback_months)
         found.append(Deadline(FEEDBACK, m.received_on + months + shift))
     if m.complete_on is not None and m.concluded_on is None and m.status in _COMPLETION_STATUSES:
-        found.append(
-            Deadline(COMPLETION, m.complete_on + timedelta(rules.completion_days) + shift)
-        )
+        found.append(Deadline(COMPLETION, m.complete_on + timedelta(rules.completion_days) + shift))
     return sorted(found, key=lambda deadline: deadline.due_on)
 
 

@@ -147,9 +147,12 @@ def end(session: Session, cookie: str) -> None:
         session.execute(delete(StaffSession).where(StaffSession.id_hash == token.id_hash))
 
 
-def end_all_for(session: Session, staff_id: int) -> None:
-    """Log an account out everywhere (disabled, reset, password changed elsewhere)."""
-    session.execute(delete(StaffSession).where(StaffSession.staff_id == staff_id))
+def end_all_for(session: Session, staff_id: int, keep: bytes | None = None) -> None:
+    """Log an account out everywhere (disabled, reset), or everywhere but ``keep``."""
+    query = delete(StaffSession).where(StaffSession.staff_id == staff_id)
+    if keep is not None:
+        query = query.where(StaffSession.id_hash != keep)
+    session.execute(query)
 
 
 def delete_expired(session: Session, now: datetime) -> None:
