@@ -15,6 +15,8 @@ from sqlalchemy.exc import IntegrityError
 from wbs import submission_receipts
 from wbs.app_context import database, server_keys, settings
 from wbs.attachments import EvidenceFile
+from wbs.deadlines import DeadlineRules, WorkingCalendar
+from wbs.holiday_calendar import refresh_due
 from wbs.installation import now_utc
 from wbs.intake import ReportContent, file_report, load_intake_keys, new_code
 from wbs.tracking_code import TrackingCode
@@ -49,9 +51,12 @@ def file(content: ReportContent, files: Sequence[EvidenceFile], token: str | Non
                 submission_receipts.record(
                     session, keys_server.submission_receipts, token, code, now_utc()
                 )
-            file_report(
+            case = file_report(
                 session, keys, code_keys, content, files, config.today(), config.max_image_pixels
             )
+            # A new case runs the acknowledge and feedback clocks, both in calendar
+            # days, so no holiday table is needed here.
+            refresh_due(case, DeadlineRules.from_settings(config), WorkingCalendar())
     except IntegrityError:
         if not token:
             raise
