@@ -119,8 +119,8 @@ def _bare_sql(dsn: str, cursor: list[object] | None) -> Callable[[], list[tuple]
         sql, params = (
             "SELECT id, received_on, category_id, agency_id, status, assignee_id, due_on "
             "FROM case_file WHERE status = %s AND due_on IS NOT NULL "
-            "AND (due_on > %s OR (due_on = %s AND id > %s)) ORDER BY due_on, id LIMIT %s",
-            (FILTER_STATUS, cursor[0], cursor[0], cursor[1], PAGE_SIZE + 1),
+            "AND (due_on, id) > (%s, %s) ORDER BY due_on, id LIMIT %s",
+            (FILTER_STATUS, cursor[0], cursor[1], PAGE_SIZE + 1),
         )
     connection = psycopg.connect(dsn)
 

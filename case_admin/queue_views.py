@@ -87,4 +87,5 @@ def queue(officer: Officer) -> str:
         reference=request.args.get("reference", ""),
         reference_unknown=bool(request.args.get("reference")) and filters.case_id is None,
         no_key=officer.unit_key() is None,
+        today=today(),
     )

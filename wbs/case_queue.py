@@ -12,8 +12,9 @@ import base64
 import json
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, bindparam, select, tuple_
 from sqlalchemy.orm import Session
 
 from wbs.case_permissions import Actor
@@ -41,8 +42,7 @@ class QueueFilters:
     sort: str = "due"
 
 
-@dataclass(frozen=True)
-class QueueRow:
+class QueueRow(NamedTuple):
     id: int
     received_on: date
     category_id: int
@@ -50,7 +50,9 @@ class QueueRow:
     status: str
     assignee_id: int | None
     due_on: date | None
-    overdue: bool
+
+    def overdue(self, today: date) -> bool:
+        return self.due_on is not None and self.due_on < today
 
 
 @dataclass(frozen=True)
@@ -73,46 +75,11 @@ def decode_cursor(text: str) -> list[object] | None:
     return values if isinstance(values, list) and len(values) == 2 else None
 
 
-def _visible(query: Select, actor: Actor) -> Select:
-    """Only the cases this officer may see (case_permissions.may_see, as SQL)."""
-    if actor.conflicts:
-        query = query.where(Case.agency_id.not_in(sorted(actor.conflicts)))
-    if not actor.has("intake", "supervisor"):
-        query = query.where(Case.assignee_id == actor.staff_id)
-    return query
-
-
-def _filtered(query: Select, filters: QueueFilters, actor: Actor, today: date) -> Select:
-    if filters.status == OPEN:
-        query = query.where(Case.status != "closed")
-    elif filters.status:
-        query = query.where(Case.status == filters.status)
-    if filters.agency_id is not None:
-        query = query.where(Case.agency_id == filters.agency_id)
-    if filters.category_id is not None:
-        query = query.where(Case.category_id == filters.category_id)
-    if filters.mine:
-        query = query.where(Case.assignee_id == actor.staff_id)
-    elif filters.unassigned:
-        query = query.where(Case.assignee_id.is_(None))
-    elif filters.assignee_id is not None:
-        query = query.where(Case.assignee_id == filters.assignee_id)
-    if filters.overdue:
-        query = query.where(Case.due_on < today)
-    if filters.received_from is not None:
-        query = query.where(Case.received_on >= filters.received_from)
-    if filters.received_until is not None:
-        query = query.where(Case.received_on <= filters.received_until)
-    if filters.case_id is not None:
-        query = query.where(Case.id == filters.case_id)
-    if filters.awaiting_approval:
-        query = query.where(
-            select(CaseProposal.id)
-            .where(CaseProposal.case_id == Case.id, CaseProposal.decision.is_(None))
-            .exists()
-        )
-    return query
-
+# The statements are built once per shape of the filters (which filters are set, the
+# sort, the segment, the actor's kind) with bound parameters, and reused: building and
+# hashing a SELECT costs more than running it on an index (bench/queue.py).
+_STATEMENTS: dict[tuple[object, ...], Select] = {}
+_MAX_STATEMENTS = 512
 
 _COLUMNS = (
     Case.id,
@@ -125,31 +92,135 @@ _COLUMNS = (
 )
 
 
+def _build(shape: tuple[object, ...]) -> Select:
+    (
+        conflicts,
+        own_only,
+        status,
+        agency,
+        category,
+        assignee,
+        overdue,
+        received_from,
+        received_until,
+        case_id,
+        approval,
+        segment,
+        after,
+    ) = shape
+    query = select(*_COLUMNS)
+    # Only the cases this officer may see (case_permissions.may_see, as SQL).
+    if conflicts:
+        query = query.where(Case.agency_id.not_in(list(conflicts)))  # type: ignore[call-overload]
+    if own_only:
+        query = query.where(Case.assignee_id == bindparam("staff_id"))
+    if status == OPEN:
+        query = query.where(Case.status != "closed")
+    elif status:
+        query = query.where(Case.status == bindparam("status"))
+    if agency:
+        query = query.where(Case.agency_id == bindparam("agency_id"))
+    if category:
+        query = query.where(Case.category_id == bindparam("category_id"))
+    if assignee == "none":
+        query = query.where(Case.assignee_id.is_(None))
+    elif assignee:
+        query = query.where(Case.assignee_id == bindparam("assignee_id"))
+    if overdue:
+        query = query.where(Case.due_on < bindparam("today"))
+    if received_from:
+        query = query.where(Case.received_on >= bindparam("received_from"))
+    if received_until:
+        query = query.where(Case.received_on <= bindparam("received_until"))
+    if case_id:
+        query = query.where(Case.id == bindparam("case_id"))
+    if approval:
+        query = query.where(
+            select(CaseProposal.id)
+            .where(CaseProposal.case_id == Case.id, CaseProposal.decision.is_(None))
+            .exists()
+        )
+    if segment == "received":
+        if after:
+            query = query.where(Case.id < bindparam("after_id"))
+        return query.order_by(Case.id.desc()).limit(bindparam("limit"))
+    if segment == "dated":
+        query = query.where(Case.due_on.is_not(None))
+        if after:
+            # A row-value comparison, which PostgreSQL turns into an index range start.
+            query = query.where(
+                tuple_(Case.due_on, Case.id) > tuple_(bindparam("after_due"), bindparam("after_id"))
+            )
+        return query.order_by(Case.due_on, Case.id).limit(bindparam("limit"))
+    query = query.where(Case.due_on.is_(None))
+    if after:
+        query = query.where(Case.id > bindparam("after_id"))
+    return query.order_by(Case.id).limit(bindparam("limit"))
+
+
+def _statement(shape: tuple[object, ...]) -> Select:
+    statement = _STATEMENTS.get(shape)
+    if statement is None:
+        if len(_STATEMENTS) >= _MAX_STATEMENTS:
+            _STATEMENTS.clear()
+        statement = _STATEMENTS[shape] = _build(shape)
+    return statement
+
+
 def queue_query(
     actor: Actor, filters: QueueFilters, today: date, cursor: list[object] | None, limit: int
-) -> list[Select]:
-    """The SELECTs that fetch one page, in order (the due-date sort has two segments:
-    cases with a due date, then cases without). Exposed for the benchmark."""
-    base = _filtered(_visible(select(*_COLUMNS), actor), filters, actor, today)
+) -> list[tuple[Select, dict[str, object]]]:
+    """The SELECTs (with their parameters) that fetch one page, in order: the due-date
+    sort has two segments, cases with a due date and then cases without. Exposed for
+    the benchmark."""
+    assignee: object = None
+    if filters.mine or filters.assignee_id is not None:
+        assignee = "id"
+    elif filters.unassigned:
+        assignee = "none"
+    common = (
+        tuple(sorted(actor.conflicts)),
+        not actor.has("intake", "supervisor"),
+        filters.status if filters.status in (OPEN, "") else "one",
+        filters.agency_id is not None,
+        filters.category_id is not None,
+        assignee,
+        filters.overdue,
+        filters.received_from is not None,
+        filters.received_until is not None,
+        filters.case_id is not None,
+        filters.awaiting_approval,
+    )
+    params: dict[str, object] = {
+        "staff_id": actor.staff_id,
+        "status": filters.status,
+        "agency_id": filters.agency_id,
+        "category_id": filters.category_id,
+        "assignee_id": actor.staff_id if filters.mine else filters.assignee_id,
+        "today": today,
+        "received_from": filters.received_from,
+        "received_until": filters.received_until,
+        "case_id": filters.case_id,
+        "limit": limit,
+    }
     if filters.sort == "received":
-        query = base.order_by(Case.id.desc())
-        if cursor is not None:
-            query = query.where(Case.id < int(cursor[1]))  # type: ignore[arg-type]
-        return [query.limit(limit)]
+        after = cursor is not None
+        values = {**params, "after_id": int(cursor[1]) if cursor else 0}  # type: ignore[arg-type]
+        return [(_statement((*common, "received", after)), values)]
     due_cursor = date.fromisoformat(cursor[0]) if cursor and cursor[0] else None  # type: ignore[arg-type]
     last_id = int(cursor[1]) if cursor else 0  # type: ignore[arg-type]
     queries = []
     if cursor is None or due_cursor is not None:
-        dated = base.where(Case.due_on.is_not(None))
-        if due_cursor is not None:
-            dated = dated.where(
-                or_(Case.due_on > due_cursor, and_(Case.due_on == due_cursor, Case.id > last_id))
+        queries.append(
+            (
+                _statement((*common, "dated", due_cursor is not None)),
+                {**params, "after_due": due_cursor, "after_id": last_id},
             )
-        queries.append(dated.order_by(Case.due_on, Case.id).limit(limit))
-    undated = base.where(Case.due_on.is_(None))
-    if cursor is not None and due_cursor is None:
-        undated = undated.where(Case.id > last_id)
-    queries.append(undated.order_by(Case.id).limit(limit))
+        )
+    after_undated = cursor is not None and due_cursor is None
+    queries.append(
+        (_statement((*common, "undated", after_undated)), {**params, "after_id": last_id})
+    )
     return queries
 
 
@@ -163,23 +234,13 @@ def load_page(
 ) -> QueuePage:
     cursor = decode_cursor(cursor_text) if cursor_text else None
     rows: list[QueueRow] = []
-    for query in queue_query(actor, filters, today, cursor, limit + 1):
+    connection = session.connection()
+    for statement, params in queue_query(actor, filters, today, cursor, limit + 1):
         wanted = limit + 1 - len(rows)
         if wanted <= 0:
             break
-        for row in session.execute(query.limit(wanted)):
-            rows.append(
-                QueueRow(
-                    id=row.id,
-                    received_on=row.received_on,
-                    category_id=row.category_id,
-                    agency_id=row.agency_id,
-                    status=row.status,
-                    assignee_id=row.assignee_id,
-                    due_on=row.due_on,
-                    overdue=row.due_on is not None and row.due_on < today,
-                )
-            )
+        result = connection.execute(statement, {**params, "limit": wanted})
+        rows.extend(QueueRow(*row) for row in result)
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
