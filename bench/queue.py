@@ -130,17 +130,23 @@ def _bare_sql(dsn: str, cursor: list[object] | None) -> Callable[[], list[tuple]
     return run
 
 
-def _median_seconds(function: Callable[[], object], repeats: int) -> float:
-    function()  # warm the caches and the connection
-    samples = []
+def _interleaved_medians(
+    first: Callable[[], object], second: Callable[[], object], repeats: int
+) -> tuple[float, float]:
+    """Median seconds of each, timed in alternation so that a busy moment of the
+    machine weighs on both alike."""
+    first()
+    second()
+    samples: tuple[list[float], list[float]] = ([], [])
     for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
+        for function, bucket in ((first, samples[0]), (second, samples[1])):
+            start = time.perf_counter()
+            function()
+            bucket.append(time.perf_counter() - start)
+    return statistics.median(samples[0]), statistics.median(samples[1])
 
 
-def measure(url: str, repeats: int = 30) -> dict[str, float]:
+def measure(url: str, repeats: int = 200) -> dict[str, float]:
     db = Database(url)
     actor = Actor(staff_id=1, roles=frozenset({"supervisor"}))
     filters = QueueFilters(status=FILTER_STATUS)
@@ -157,13 +163,12 @@ def measure(url: str, repeats: int = 30) -> dict[str, float]:
                 cursors[number + 1] = cursor_text
             for number in (1, 500):
                 text = cursors[number]
-                app_seconds = _median_seconds(
-                    lambda text=text: load_page(session, actor, filters, TODAY, text), repeats
-                )
                 bare = _bare_sql(dsn, decode_cursor(text) if text else None)
                 app_rows = [row.id for row in load_page(session, actor, filters, TODAY, text).rows]
                 assert app_rows == [row[0] for row in bare()][:PAGE_SIZE], "not the same rows"
-                bare_seconds = _median_seconds(bare, repeats)
+                app_seconds, bare_seconds = _interleaved_medians(
+                    lambda text=text: load_page(session, actor, filters, TODAY, text), bare, repeats
+                )
                 results[f"page_{number}_ms"] = round(app_seconds * 1000, 3)
                 results[f"page_{number}_sql_ms"] = round(bare_seconds * 1000, 3)
                 results[f"page_{number}_ratio"] = round(app_seconds / bare_seconds, 2)
@@ -178,7 +183,9 @@ def main() -> int:
         _say(f"Queue: filling PostgreSQL with {count:,} cases…")
         start = time.perf_counter()
         fill(url, count)
-        _say(f"  filled in {time.perf_counter() - start:.0f} s; timing pages (median of 30)…")
+        _say(
+            f"  filled in {time.perf_counter() - start:.0f} s; timing pages (median of 200, alternating)…"
+        )
         results = measure(url)
     _say(f"\nCase queue, {count:,} cases, filter status={FILTER_STATUS}, sorted by due date:")
     _say(f"{'':<10}{'app (ms)':>10}{'bare SQL (ms)':>15}{'ratio':>8}   goal ≤ {GOAL}")
