@@ -1,5 +1,14 @@
-"""``python -m bench``: run every benchmark and print the table."""
+"""``python -m bench``: run every benchmark and print the table.
 
-from bench.run import main
+``python -m bench audit`` (or ``queue``) runs that one part alone.
+"""
 
-raise SystemExit(main())
+import importlib
+import sys
+
+PARTS = {"audit": "bench.audit", "queue": "bench.queue"}
+
+name = PARTS.get(sys.argv[1], "") if len(sys.argv) > 1 else "bench.run"
+if not name:
+    raise SystemExit(f"usage: python -m bench [{' | '.join(PARTS)}]")
+raise SystemExit(importlib.import_module(name).main())

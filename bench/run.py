@@ -3,7 +3,9 @@
 Knobs (environment): WBS_BENCH_DATABASE_URL (a PostgreSQL server in which a fresh
 database is created and dropped; SQLite when unset), WBS_BENCH_SECONDS (length of each
 load phase, default 20), WBS_BENCH_CLIENTS (default 4), WBS_BENCH_MEMORY_RUNS (fresh
-servers per memory variant, default 2).
+servers per memory variant, default 2), WBS_BENCH_AUDIT_ENTRIES (audit chain length,
+default 1,000,000, always in PostgreSQL: see bench/audit.py), WBS_BENCH_QUEUE_CASES (cases
+for the queue benchmark, default 1,000,000, PostgreSQL too: see bench/queue.py).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import kdf, load, memory
+from bench import audit, kdf, load, memory, queue
 from bench.cpu import CpuWatch
 from bench.server import REPO, bench_database, gunicorn, prepare, server_env
 
@@ -50,8 +52,14 @@ def main() -> int:
             except Exception:
                 _print_server_log(logs / "gunicorn.log")
                 raise
+    audit_results = audit.run_in_suite()
+    results["audit"] = audit_results
+    queue_results = queue.run_in_suite()
+    results["queue"] = queue_results
     path = _write(results)
     _print_table(results)
+    audit.print_results(audit_results)
+    queue.print_results(queue_results)
     _say(f"\nResults written to {path.relative_to(REPO)}")
     return 0
 

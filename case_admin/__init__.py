@@ -14,4 +14,11 @@ def _staff_template_globals() -> dict[str, object]:
     return {"officer": current_officer(), "role_label": role_label}
 
 
-from case_admin import case_views, login_views, queue_views  # noqa: E402,F401  (routes register on import)
+from case_admin import (  # noqa: E402,F401  (routes register on import)
+    audit_views,
+    case_views,
+    login_views,
+    queue_views,
+    reference_views,
+    staff_views,
+)

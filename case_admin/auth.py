@@ -99,7 +99,9 @@ def requires(*roles: str) -> Callable[[F], F]:
             officer = current_officer()
             if officer is None:
                 opened = open_staff_session()
-                if opened is not None:
+                # An "active" session whose account is gone or disabled goes to the
+                # login page; sending it to admin.home would redirect for ever.
+                if opened is not None and opened.stage != "active":
                     return redirect(url_for(STAGE_ENDPOINTS[opened.stage]))
                 return redirect(url_for("admin.login", next=request.full_path.rstrip("?")))
             if roles and not officer.has(*roles):

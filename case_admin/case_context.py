@@ -11,11 +11,11 @@ from case_admin.auth import Officer
 from wbs.app_context import db_session, server_keys, settings
 from wbs.case_actions import Handling
 from wbs.case_permissions import Actor, may_see
-from wbs.case_reading import open_case_key
 from wbs.crypto import DataKey
 from wbs.deadlines import DeadlineRules
 from wbs.holiday_calendar import working_calendar
 from wbs.installation import now_utc
+from wbs.key_rotation import open_case_key
 from wbs.models import Agency, Case, Category, Staff
 
 
@@ -36,7 +36,9 @@ def case_key(officer: Officer, case: Case) -> DataKey | None:
     private = officer.unit_key()
     if private is None or case.sealed_key is None:
         return None
-    return open_case_key(case, private)
+    # Through the rotation module: during an unfinished `wbs rotate-unit-key` a case may
+    # already be sealed to the new key while this session holds the old one.
+    return open_case_key(db_session(), case, private)
 
 
 def _notify(kind: str, case: Case, assignee: Staff | None) -> None:

@@ -29,10 +29,11 @@ from case_admin.labels import (
     SEVERITY_LABELS,
     status_label,
 )
-from wbs import case_actions
+from wbs import MAX_ID, case_actions
 from wbs.app_context import db_session
 from wbs.attachments import iter_content, read_meta
 from wbs.case_actions import ActionRefused
+from wbs.case_labels import HOW_KNOWN_LABELS
 from wbs.case_permissions import may_be_assigned
 from wbs.case_reading import officer_view, pending_proposal
 from wbs.case_reference import case_reference
@@ -113,6 +114,7 @@ def case_page(officer: Officer, case_id: int) -> str:
         rejection_labels=REJECTION_LABELS,
         outcome_labels=OUTCOME_LABELS,
         severity_labels=SEVERITY_LABELS,
+        how_known_labels=HOW_KNOWN_LABELS,
         successors=STATES[case.status].successors,
         assignable=_assignable(case) if officer.has("supervisor") else [],
         deadlines=deadlines,
@@ -213,7 +215,11 @@ def _perform(action: str, case: Case, officer: Officer) -> str:
         return _("The case was reopened for triage.")
     if action == "assign":
         assignee_id = _form("assignee")
-        assignee = session.get(Staff, int(assignee_id)) if assignee_id.isdigit() else None
+        assignee = (
+            session.get(Staff, int(assignee_id))
+            if assignee_id.isdigit() and int(assignee_id) <= MAX_ID
+            else None
+        )
         if assignee is None:
             raise ActionRefused("assignee")
         case_actions.assign(session, case, handling, assignee)

@@ -5,6 +5,20 @@ from __future__ import annotations
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
+from wbs.case_labels import FORWARD_LABELS, OUTCOME_LABELS, REJECTION_LABELS, SEVERITY_LABELS
+
+__all__ = [
+    "EVENT_LABELS",
+    "FORWARD_LABELS",
+    "OUTCOME_LABELS",
+    "REJECTION_LABELS",
+    "ROLE_LABELS",
+    "SEVERITY_LABELS",
+    "STATUS_LABELS",
+    "role_label",
+    "status_label",
+]
+
 ROLE_LABELS: dict[str, LazyString] = {
     "admin": _l("Admin"),
     "intake": _l("Intake officer (verifikator)"),
@@ -30,39 +44,6 @@ STATUS_LABELS: dict[str, LazyString] = {
     "concluded": _l("Concluded"),
     "follow_up": _l("Follow-up"),
     "closed": _l("Closed"),
-}
-
-FORWARD_LABELS: dict[str, LazyString] = {
-    "kpk": _l("KPK (state loss of Rp1 billion or more)"),
-    "kejaksaan": _l("Public prosecutor (Kejaksaan)"),
-    "kepolisian": _l("Police (Kepolisian)"),
-    "bkpsdm": _l("BKPSDM (civil service discipline)"),
-    "apip_lain": _l("Another internal auditor (APIP)"),
-    "sp4n_lapor": _l("SP4N-LAPOR! (public service complaint)"),
-    "ombudsman": _l("Ombudsman"),
-}
-
-REJECTION_LABELS: dict[str, LazyString] = {
-    "incomplete": _l("Incomplete: who, what or evidence missing"),
-    "not_a_violation": _l("Not a violation"),
-    "no_evidence": _l("No initial evidence"),
-    "duplicate": _l("Duplicate of another report"),
-    "outside_scope": _l("Outside the scope of the WBS"),
-    "other": _l("Other reason"),
-}
-
-OUTCOME_LABELS: dict[str, LazyString] = {
-    "substantiated": _l("Substantiated"),
-    "not_substantiated": _l("Not substantiated"),
-    "forwarded": _l("Forwarded"),
-    "rejected": _l("Cannot be followed up"),
-}
-
-SEVERITY_LABELS: dict[str, LazyString] = {
-    # PP 94/2021
-    "ringan": _l("Light (ringan)"),
-    "sedang": _l("Moderate (sedang)"),
-    "berat": _l("Severe (berat)"),
 }
 
 EVENT_LABELS: dict[str, LazyString] = {

@@ -15,6 +15,7 @@ from case_admin.auth import (
     COOKIE,
     STAGE_ENDPOINTS,
     Officer,
+    current_officer,
     open_staff_session,
     record,
     requires,
@@ -22,11 +23,14 @@ from case_admin.auth import (
 )
 from case_admin.forms import CodeForm, LoginForm, PasswordChangeForm
 from case_admin.password_text import password_problem_text
+from case_admin.staff_views import account_context
 from wbs import staff_login, staff_sessions
 from wbs.access_keys import redeem_grant, rewrap_access_key, rewrap_officer_key, set_access_key
 from wbs.app_context import db_session, server_keys, settings
+from wbs.extensions import limiter
 from wbs.installation import now_utc
 from wbs.keyring import unwrap_for_officer
+from wbs.limits import login_failed, login_limit
 from wbs.models import Staff
 from wbs.password_policy import password_problem
 from wbs.staff_accounts import password_hasher
@@ -71,10 +75,15 @@ def _stage_after_password(staff: Staff) -> str:
 
 @blueprint.get("/")
 def home() -> BaseResponse:
+    # Only case roles may open the queue; others start where their work is.
+    officer = current_officer()
+    if officer is not None and not officer.handles_cases:
+        return redirect(url_for("admin.staff_list" if officer.has("admin") else "admin.account"))
     return redirect(url_for("admin.queue"))
 
 
 @blueprint.route("/login", methods=["GET", "POST"])
+@limiter.shared_limit(login_limit, scope="staff-login", deduct_when=login_failed, methods=["POST"])
 def login() -> BaseResponse | tuple[str, int] | str:
     form = LoginForm()
     next_url = request.args.get("next")
@@ -140,6 +149,7 @@ def _pending_session(stage: str) -> tuple[OpenSession, Staff] | None:
 
 
 @blueprint.route("/login/code", methods=["GET", "POST"])
+@limiter.shared_limit(login_limit, scope="staff-login", deduct_when=login_failed, methods=["POST"])
 def login_code() -> BaseResponse | tuple[str, int] | str:
     pending = _pending_session("totp")
     if pending is None:
@@ -279,4 +289,4 @@ def logout() -> BaseResponse:
 @blueprint.get("/account")
 @requires()
 def account(officer: Officer) -> str:
-    return render_template("case_admin/account.html", officer=officer)
+    return render_template("case_admin/account.html", officer=officer, **account_context(officer))

@@ -11,6 +11,7 @@ from case_admin import blueprint
 from case_admin.auth import CASE_ROLES, Officer, requires
 from case_admin.case_context import actor_of, names, today
 from case_admin.labels import status_label
+from wbs import MAX_ID
 from wbs.app_context import db_session
 from wbs.case_queue import OPEN, QueueFilters, load_page
 from wbs.case_reference import case_id_from_reference, case_reference
@@ -20,7 +21,7 @@ from wbs.workflow import STATES
 
 def _int(name: str) -> int | None:
     value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
+    return int(value) if value.isdigit() and int(value) <= MAX_ID else None
 
 
 def _date(name: str) -> date | None:
@@ -38,7 +39,7 @@ def _filters(officer: Officer) -> QueueFilters:
         status=status if status in STATES or status in (OPEN, "") else OPEN,
         agency_id=_int("agency"),
         category_id=_int("category"),
-        assignee_id=int(assignee) if assignee.isdigit() else None,
+        assignee_id=int(assignee) if assignee.isdigit() and int(assignee) <= MAX_ID else None,
         unassigned=assignee == "none",
         mine=assignee == "me",
         overdue=request.args.get("overdue") == "1",

@@ -125,6 +125,18 @@ def test_init_without_configuration_uses_the_instance_folder(tmp_path: Path) -> 
     assert counts(f"sqlite:///{instance / 'wbs.sqlite3'}")["Staff"] == 1
 
 
+def test_demo_creates_a_missing_instance_folder_when_the_secret_comes_from_the_environment(
+    tmp_path: Path,
+) -> None:
+    """With WBS_SECRET_KEY set no key file is written, yet SQLite still needs the folder."""
+    instance = tmp_path / "not" / "there" / "yet"
+    env = cli_env(instance, WBS_SECRET_KEY="cli-test-secret-key-long-enough-0123456789")
+    result = run(WBS, env, "demo")
+    assert result.returncode == 0, result.stderr
+    assert (instance / "wbs.sqlite3").is_file()
+    assert not (instance / "secret_key").exists()
+
+
 # --- wbs demo ---------------------------------------------------------------------------
 
 
@@ -158,7 +170,9 @@ def test_demo_loads_reference_data_and_accounts_once(
                 key = unwrap_for_officer(session, staff[username], password, FAST_ARGON2)
                 assert key is not None and key.public_raw == unit_public
             leader = staff["pimpinan"]
-            assert unwrap_for_officer(session, leader, "pendopo-rapat-pagi-2026", FAST_ARGON2) is None
+            assert (
+                unwrap_for_officer(session, leader, "pendopo-rapat-pagi-2026", FAST_ARGON2) is None
+            )
     finally:
         db.dispose()
 

@@ -347,3 +347,26 @@ def test_redis_storage_holds_the_limit_for_every_worker_and_never_sees_an_addres
         if leftover:
             store.delete(*leftover)
         store.close()
+
+
+@pytest.mark.parametrize("settings_changes", [{"login_rate_limit": "3 per hour"}])
+def test_failed_staff_logins_from_one_address_are_throttled_across_usernames(
+    client: FlaskClient,
+) -> None:
+    from tests.staff_helpers import csrf_token
+
+    token = csrf_token(client)
+
+    def attempt(username: str, address: str = "198.51.100.9") -> TestResponse:
+        return client.post(
+            "/admin/login",
+            data={"csrf_token": token, "username": username, "password": "salah-sandi-2026-x"},
+            environ_base={"REMOTE_ADDR": address},
+        )
+
+    # Three different usernames: the per-account lockout never triggers, the address limit does.
+    assert [attempt(name).status_code for name in ("budi", "sri", "rina")] == [401, 401, 401]
+    throttled = attempt("dewi")
+    assert throttled.status_code == 429
+    # Another address is not affected.
+    assert attempt("dewi", address="198.51.100.10").status_code == 401

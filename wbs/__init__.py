@@ -7,15 +7,25 @@ from pathlib import Path
 from flask import Flask
 from flask_babel import get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter, Map
 
 from wbs import app_context, errors, security_headers
 from wbs.db import REPO_ROOT, Database
-from wbs.extensions import babel, csrf, limiter
-from wbs.i18n import LANGUAGES, select_locale
+from wbs.extensions import babel, csrf, limiter, mail
+from wbs.i18n import LANGUAGES, file_size, select_locale
 from wbs.server_keys import ServerKeys
 from wbs.settings import Settings, load_settings
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+# Ids are 32-bit INTEGER columns on every backend: a larger number in a URL is a 404,
+# not an overflow deep in the database driver.
+MAX_ID = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    def __init__(self, url_map: Map, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)  # type: ignore[arg-type]
 
 
 def _template_globals() -> dict[str, object]:
@@ -28,6 +38,9 @@ def _template_globals() -> dict[str, object]:
 
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or load_settings()
+    # The SQLite database lives here even when the secret comes from the environment
+    # (then no key file has created the folder).
+    settings.instance_path.mkdir(parents=True, exist_ok=True)
     keys = ServerKeys.from_secret(settings.secret_key)
     app = Flask(
         "wbs",
@@ -51,6 +64,17 @@ def create_app(settings: Settings | None = None) -> Flask:
         BABEL_TRANSLATION_DIRECTORIES=str(PACKAGE_DIR / "translations"),
         RATELIMIT_STORAGE_URI=settings.ratelimit_storage_uri,
         RATELIMIT_HEADERS_ENABLED=True,
+        # Officers' notifications; only `wbs send-mail` sends, from the outbox.
+        MAIL_SERVER=settings.mail_server,
+        MAIL_PORT=settings.mail_port,
+        MAIL_USE_TLS=settings.mail_use_tls,
+        MAIL_USE_SSL=settings.mail_use_ssl,
+        MAIL_USERNAME=settings.mail_username or None,
+        MAIL_PASSWORD=settings.mail_password or None,
+        MAIL_DEFAULT_SENDER=settings.mail_sender,
+        # Flask-Mail silences sending when TESTING is set; the tests send to a real SMTP
+        # server on loopback instead, so what they check is what production does.
+        MAIL_SUPPRESS_SEND=False,
     )
     if settings.trusted_proxies:
         # Behind a reverse proxy the client address comes from X-Forwarded-For.
@@ -59,6 +83,7 @@ def create_app(settings: Settings | None = None) -> Flask:
             x_for=settings.trusted_proxies,  # type: ignore[method-assign]
             x_proto=settings.trusted_proxies,
         )
+    app.url_map.converters["int"] = IdConverter
     app.extensions["wbs.settings"] = settings
     app.extensions["wbs.server_keys"] = keys
     app.extensions["wbs.database"] = Database(settings.database_url)
@@ -66,6 +91,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    mail.init_app(app)
 
     from case_admin import blueprint as admin_blueprint
     from wbs.api import blueprint as api_blueprint
@@ -77,6 +103,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     csrf.exempt(api_blueprint)
     errors.register(app)
     app.context_processor(_template_globals)
+    app.jinja_env.filters["filesizeformat"] = file_size
     app.after_request(security_headers.apply)
     app.teardown_appcontext(app_context.close_db_session)
 

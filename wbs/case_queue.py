@@ -72,7 +72,19 @@ def decode_cursor(text: str) -> list[object] | None:
         values = json.loads(raw)
     except ValueError:
         return None
-    return values if isinstance(values, list) and len(values) == 2 else None
+    if not isinstance(values, list) or len(values) != 2:
+        return None
+    # The cursor comes back from the browser: anything but [ISO date or null, row id]
+    # means "first page", never a 500 (a too large id overflows the INTEGER column).
+    due, last_id = values
+    if type(last_id) is not int or not 0 <= last_id < 2**31:
+        return None
+    if due is not None:
+        try:
+            date.fromisoformat(due)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            return None
+    return values
 
 
 # The statements are built once per shape of the filters (which filters are set, the

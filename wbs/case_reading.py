@@ -76,6 +76,8 @@ class OfficerView:
     notes: list[InternalNote]
     attachments: list[AttachmentMeta]
     proposal: Proposal | None
+    # The approved conclusion or rejection: its recommendation guides the follow-up.
+    decided: Proposal | None = None
 
 
 def open_case_key(case: Case, private: UnitPrivateKey) -> DataKey:
@@ -87,10 +89,7 @@ def _text(key: DataKey, purpose: str, row_id: int, blob: bytes | None) -> str:
     return decrypt_json(key, purpose, row_id, blob) if blob else ""
 
 
-def pending_proposal(session: Session, case_id: int, key: DataKey) -> Proposal | None:
-    row = session.scalars(
-        select(CaseProposal).where(CaseProposal.case_id == case_id, CaseProposal.decision.is_(None))
-    ).first()
+def _proposal(row: CaseProposal | None, key: DataKey) -> Proposal | None:
     if row is None:
         return None
     return Proposal(
@@ -103,6 +102,23 @@ def pending_proposal(session: Session, case_id: int, key: DataKey) -> Proposal |
         row.proposed_at,
         decrypt_json(key, PROPOSAL, row.id, row.payload),
     )
+
+
+def pending_proposal(session: Session, case_id: int, key: DataKey) -> Proposal | None:
+    row = session.scalars(
+        select(CaseProposal).where(CaseProposal.case_id == case_id, CaseProposal.decision.is_(None))
+    ).first()
+    return _proposal(row, key)
+
+
+def approved_proposal(session: Session, case_id: int, key: DataKey) -> Proposal | None:
+    """The latest approved proposal (a reopened case may have had an earlier one)."""
+    row = session.scalars(
+        select(CaseProposal)
+        .where(CaseProposal.case_id == case_id, CaseProposal.decision == "approved")
+        .order_by(CaseProposal.id.desc())
+    ).first()
+    return _proposal(row, key)
 
 
 def officer_view(session: Session, case: Case, key: DataKey) -> OfficerView:
@@ -150,5 +166,11 @@ def officer_view(session: Session, case: Case, key: DataKey) -> OfficerView:
         )
     ]
     return OfficerView(
-        report, timeline, conversation, notes, attachments, pending_proposal(session, case.id, key)
+        report,
+        timeline,
+        conversation,
+        notes,
+        attachments,
+        pending_proposal(session, case.id, key),
+        approved_proposal(session, case.id, key),
     )

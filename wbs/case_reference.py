@@ -16,10 +16,18 @@ def case_reference(case_id: int, received_on: date) -> str:
     return f"WBS-{received_on.year}-{case_id:06d}"
 
 
+# Case ids are 32-bit INTEGER columns on every backend.
+_MAX_ID = 2**31 - 1
+
+
 def case_id_from_reference(text: str) -> int | None:
     """The case id a reference (or a bare number) names, or None."""
     text = text.strip()
     if text.isdigit():
-        return int(text)
-    match = _PATTERN.match(text)
-    return int(match.group(2)) if match else None
+        number = int(text)
+    else:
+        match = _PATTERN.match(text)
+        if not match:
+            return None
+        number = int(match.group(2))
+    return number if number <= _MAX_ID else None

@@ -6,10 +6,14 @@ import click
 from flask import Flask
 from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
 
+from wbs.access_cli import grant_access_command
 from wbs.app_context import database, settings
+from wbs.audit_cli import audit_group
 from wbs.demo_data import DEMO_ADMIN, load_demo_staff, load_reference_data
 from wbs.holidays_cli import holidays_group
 from wbs.installation import InitResult, initialise, now_utc
+from wbs.mail_cli import send_mail_command
+from wbs.maintenance_cli import purge_command, rotate_unit_key_command
 from wbs.settings import SettingsError
 
 
@@ -70,7 +74,12 @@ def demo_command() -> None:
 def register_commands(app: Flask) -> None:
     app.cli.add_command(init_command)
     app.cli.add_command(demo_command)
+    app.cli.add_command(grant_access_command)
+    app.cli.add_command(audit_group)
     app.cli.add_command(holidays_group)
+    app.cli.add_command(send_mail_command)
+    app.cli.add_command(purge_command)
+    app.cli.add_command(rotate_unit_key_command)
 
 
 def _create_app() -> Flask:

@@ -14,6 +14,7 @@ from wbs.crypto import DecryptionError
 def _messages() -> dict[int, tuple[str, str]]:
     return {
         400: ("bad_request", _("The request could not be understood.")),
+        403: ("forbidden", _("Your account may not open this page.")),
         404: ("not_found", _("This page does not exist.")),
         405: ("method_not_allowed", _("This address does not accept that kind of request.")),
         413: ("too_large", _("What you sent is too large. Send fewer or smaller files.")),

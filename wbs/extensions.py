@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from flask import current_app, request
 from flask_babel import Babel
 from flask_limiter import Limiter
+from flask_mail import Mail
 from flask_wtf.csrf import CSRFProtect
 
 from wbs.app_context import server_keys
@@ -24,3 +25,5 @@ def client_key() -> str:
 csrf = CSRFProtect()
 limiter = Limiter(key_func=client_key, key_prefix="wbs")
 babel = Babel()
+# Officers' notifications only, sent from the outbox by `wbs send-mail` (wbs.mail_cli).
+mail = Mail()

@@ -109,20 +109,24 @@ def file_report(
     if agency is None:
         raise UnknownReference("agency")
     data_key = DataKey.generate()
+    # The unit key is read again inside the write transaction: a `wbs rotate-unit-key`
+    # that switched keys since ``keys`` was loaded must not get a case sealed to a key
+    # it is about to delete. (The tracking-code keys do not depend on the unit key.)
+    unit_key = active_unit_key(session)
     case = Case(
         lookup_id=code_keys.lookup_id,
         status=INITIAL,
         category_id=category.id,
         agency_id=agency.id,
         received_on=today,
-        unit_key_id=keys.unit_key_id,
+        unit_key_id=unit_key.id,
         sealed_key=b"",
         reporter_key=b"",
         body=b"",
     )
     session.add(case)
     session.flush()
-    case.sealed_key = seal_data_key(data_key, case.id, keys.unit_key_id, keys.unit_public_key)
+    case.sealed_key = seal_data_key(data_key, case.id, unit_key.id, unit_key.public_key)
     case.reporter_key = wrap_for_reporter(data_key, case.id, code_keys.wrap_key)
     case.body = encrypt_json(data_key, CASE_BODY, case.id, content.to_json())
     session.add(

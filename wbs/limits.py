@@ -16,6 +16,15 @@ def status_limit() -> str:
     return settings().status_rate_limit
 
 
+def login_limit() -> str:
+    return settings().login_rate_limit
+
+
+def login_failed(response: Response) -> bool:
+    """Only a refused login (wrong, throttled, locked, disabled) costs an attempt."""
+    return response.status_code in (401, 403)
+
+
 def report_was_filed(_response: Response) -> bool:
     """Only a filed report counts against the submission limit, not a form error."""
     return bool(g.get("report_filed"))

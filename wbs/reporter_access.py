@@ -53,6 +53,8 @@ class ReporterView:
     events: list[ReporterEvent]
     messages: list[ReporterMessage]
     attachments: list[AttachmentMeta]
+    # Where a forwarded report went (a code of case_actions.FORWARD_DESTINATIONS).
+    forwarded_to: str | None = None
 
 
 def open_with_code(session: Session, keys: IntakeKeys, code: TrackingCode) -> ReporterAccess | None:
@@ -99,7 +101,9 @@ def reporter_view(session: Session, access: ReporterAccess) -> ReporterView:
         )
     ]
     report = ReportContent.from_json(decrypt_json(key, CASE_BODY, case.id, case.body))
-    return ReporterView(case.status, case.received_on, report, events, messages, attachments)
+    return ReporterView(
+        case.status, case.received_on, report, events, messages, attachments, case.forwarded_to
+    )
 
 
 def attachment_for(

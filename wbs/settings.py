@@ -85,6 +85,9 @@ class Settings:
     # Failed logins before an account locks, and for how long.
     login_lockout_attempts: int = 5
     login_lockout_minutes: int = 15
+    # Failed staff logins (password or code) per client address, across all accounts:
+    # the per-account lockout cannot stop one address trying many usernames.
+    login_rate_limit: str = "30 per 15 minutes;100 per day"
     testing: bool = False
 
     def today(self) -> date:
@@ -196,9 +199,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         mail_password=env.get("WBS_MAIL_PASSWORD") or "",
         mail_sender=env.get("WBS_MAIL_SENDER") or Settings.mail_sender,
         deadline_acknowledge_days=_int(env, "WBS_DEADLINE_ACKNOWLEDGE_DAYS", 7),
-        deadline_verification_working_days=_int(
-            env, "WBS_DEADLINE_VERIFICATION_WORKING_DAYS", 5
-        ),
+        deadline_verification_working_days=_int(env, "WBS_DEADLINE_VERIFICATION_WORKING_DAYS", 5),
         deadline_telaah_days=_int(env, "WBS_DEADLINE_TELAAH_DAYS", 14),
         deadline_feedback_months=_int(env, "WBS_DEADLINE_FEEDBACK_MONTHS", 3),
         deadline_completion_days=_int(env, "WBS_DEADLINE_COMPLETION_DAYS", 60),
@@ -208,6 +209,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         staff_session_hours=_int(env, "WBS_STAFF_SESSION_HOURS", 12),
         login_lockout_attempts=_int(env, "WBS_LOGIN_LOCKOUT_ATTEMPTS", 5),
         login_lockout_minutes=_int(env, "WBS_LOGIN_LOCKOUT_MINUTES", 15),
+        login_rate_limit=env.get("WBS_LOGIN_RATE_LIMIT") or Settings.login_rate_limit,
         # Last: arguments are evaluated in order, so a bad setting above raises before
         # a secret key file is ever created.
         secret_key=_secret_key(env, instance_path),

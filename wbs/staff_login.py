@@ -80,13 +80,18 @@ def check_password(
             pass
         return PasswordCheck("wrong")
     blocked = _blocked(staff, policy, now)
-    if blocked is not None:
-        return blocked
     try:
         hasher.verify(staff.password_hash, password)
     except (VerificationError, InvalidHashError):
+        if blocked is not None:
+            # A wrong password while locked gets the answer an unknown username gets, so
+            # the lock tells no one that the account exists; it does not count again.
+            return PasswordCheck("wrong", staff)
         _register_failure(staff, policy, now)
         return PasswordCheck("wrong", staff)
+    if blocked is not None:
+        # Only someone who knows the password learns that the account is locked.
+        return blocked
     if not staff.active:
         return PasswordCheck("disabled", staff)
     if hasher.check_needs_rehash(staff.password_hash):

@@ -19,6 +19,7 @@ from wbs.deadlines import DeadlineRules, WorkingCalendar
 from wbs.holiday_calendar import refresh_due
 from wbs.installation import now_utc
 from wbs.intake import ReportContent, file_report, load_intake_keys, new_code
+from wbs.notifications import notify_new_case
 from wbs.tracking_code import TrackingCode
 
 
@@ -57,6 +58,8 @@ def file(content: ReportContent, files: Sequence[EvidenceFile], token: str | Non
             # A new case runs the acknowledge and feedback clocks, both in calendar
             # days, so no holiday table is needed here.
             refresh_due(case, DeadlineRules.from_settings(config), WorkingCalendar())
+            # Officers are mailed a link, in the same transaction: no case without its mail.
+            notify_new_case(session, case, config, now_utc())
     except IntegrityError:
         if not token:
             raise

@@ -19,15 +19,9 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from wbs.app_context import settings
+from wbs.case_labels import HOW_KNOWN_LABELS
 from wbs.intake import HOW_KNOWN, ReportContent
 
-HOW_KNOWN_LABELS = {
-    "witnessed": _l("I saw it myself"),
-    "experienced": _l("It happened to me"),
-    "told": _l("Someone told me"),
-    "documents": _l("From documents or records"),
-    "other": _l("Other"),
-}
 _RUPIAH_NOISE = re.compile(r"[\s.,]|^rp", re.IGNORECASE)
 
 

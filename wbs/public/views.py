@@ -34,12 +34,15 @@ from wbs.attachments import (
     iter_content,
     read_meta,
 )
+from wbs.case_labels import FORWARD_LABELS, HOW_KNOWN_LABELS
 from wbs.errors import error_response
 from wbs.extensions import limiter
 from wbs.i18n import COOKIE, LANGUAGES
 from wbs.installation import now_utc
 from wbs.intake import UnknownReference, load_intake_keys
 from wbs.limits import lookup_failed, report_was_filed, status_limit, submit_limit
+from wbs.models import Case
+from wbs.notifications import notify_reporter_reply
 from wbs.public import blueprint
 from wbs.public.filing import AlreadyFiledUnreadable, file
 from wbs.public.forms import ReplyForm, ReportForm, StatusForm
@@ -248,6 +251,10 @@ def _reporter_access() -> ReporterAccess | None:
         return None
     session_db = db_session()
     access = reporter_sessions.resume(session_db, token, _session_lifetime(), now_utc())
+    if access is not None and session_db.get_one(Case, access.case_id).purged_on is not None:
+        # Purged after the retention period while this page was open: nothing to show.
+        reporter_sessions.end_session(session_db, token)
+        access = None
     session_db.commit()
     if access is None:
         session.pop(REPORTER_SESSION_KEY, None)
@@ -278,6 +285,10 @@ def _render_case(
         lost_files=lost_files or [],
         expired=expired,
         max_upload_mb=settings().max_upload_mb,
+        forward_labels=FORWARD_LABELS,
+        category_names=dict(category_choices(db_session(), str(get_locale()))),
+        agency_names=dict(agency_choices(db_session())),
+        how_known_labels=HOW_KNOWN_LABELS,
     )
     return make_response(page, status)
 
@@ -336,6 +347,8 @@ def reply() -> BaseResponse:
             settings().today(),
             settings().max_image_pixels,
         )
+        case = session_db.get_one(Case, access.case_id)
+        notify_reporter_reply(session_db, case, settings(), now_utc())
         session_db.commit()
     except EvidenceRejected as error:
         session_db.rollback()
