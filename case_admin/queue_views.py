@@ -46,6 +46,7 @@ def _filters(officer: Officer) -> QueueFilters:
         awaiting_approval=request.args.get("approval") == "1",
         received_from=_date("from"),
         received_until=_date("until"),
+        due_until=_date("due"),
         case_id=case_id_from_reference(reference) if reference else None,
         sort="received" if request.args.get("sort") == "received" else "due",
     )

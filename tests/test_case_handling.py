@@ -744,6 +744,14 @@ def test_queue_filters(app: Flask, init_result: InitResult, settings: Settings) 
     assert sorted(queue_ids(supervisor, "?assignee=me")) == [investigation_mine, received_mine]
     assert sorted(queue_ids(supervisor, "?assignee=none")) == [triage_late, triage_disdik]
     assert sorted(queue_ids(supervisor, "?overdue=1")) == [triage_late, received_mine]
+    assert sorted(queue_ids(supervisor, f"?due={today.isoformat()}")) == [
+        triage_late,
+        received_mine,
+    ]
+    assert sorted(queue_ids(supervisor, f"?due={future.isoformat()}")) == sorted(ids[:4])
+    # Received on: every case here was received today.
+    assert sorted(queue_ids(supervisor, f"?from={today.isoformat()}")) == sorted(ids[:4])
+    assert queue_ids(supervisor, f"?until={(today - timedelta(days=1)).isoformat()}") == []
     # Filters combine.
     assert queue_ids(supervisor, f"?overdue=1&agency={agency['DINKES']}") == [triage_late]
     assert queue_ids(supervisor, "?status=investigation&assignee=me") == [investigation_mine]

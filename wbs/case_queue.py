@@ -37,6 +37,8 @@ class QueueFilters:
     awaiting_approval: bool = False
     received_from: date | None = None
     received_until: date | None = None
+    # Cases due on or before this day (a running clock only).
+    due_until: date | None = None
     case_id: int | None = None
     # "due" (earliest due first) or "received" (newest first)
     sort: str = "due"
@@ -115,6 +117,7 @@ def _build(shape: tuple[object, ...]) -> Select:
         overdue,
         received_from,
         received_until,
+        due_until,
         case_id,
         approval,
         segment,
@@ -144,6 +147,8 @@ def _build(shape: tuple[object, ...]) -> Select:
         query = query.where(Case.received_on >= bindparam("received_from"))
     if received_until:
         query = query.where(Case.received_on <= bindparam("received_until"))
+    if due_until:
+        query = query.where(Case.due_on <= bindparam("due_until"))
     if case_id:
         query = query.where(Case.id == bindparam("case_id"))
     if approval:
@@ -200,6 +205,7 @@ def queue_query(
         filters.overdue,
         filters.received_from is not None,
         filters.received_until is not None,
+        filters.due_until is not None,
         filters.case_id is not None,
         filters.awaiting_approval,
     )
@@ -212,6 +218,7 @@ def queue_query(
         "today": today,
         "received_from": filters.received_from,
         "received_until": filters.received_until,
+        "due_until": filters.due_until,
         "case_id": filters.case_id,
         "limit": limit,
     }

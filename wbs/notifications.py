@@ -63,15 +63,18 @@ def _may_mail(session: Session, staff: Staff, agency_id: int) -> bool:
 
 def _officers_with(session: Session, roles: frozenset[str], agency_id: int) -> list[Staff]:
     """Active officers holding one of ``roles``, with an address and no conflict."""
-    conflicted = _conflicted(session, agency_id)
+    # One query (it runs in every filing transaction): conflicts as a sub-select.
+    conflicted = select(StaffConflict.staff_id).where(StaffConflict.agency_id == agency_id)
     candidates = session.scalars(
-        select(Staff).where(Staff.active.is_(True), Staff.email.is_not(None)).order_by(Staff.id)
+        select(Staff)
+        .where(Staff.active.is_(True), Staff.email.is_not(None), Staff.id.not_in(conflicted))
+        .order_by(Staff.id)
     )
     return [
         staff
         for staff in candidates
         # Roles are a space-separated string: compared as sets, not with LIKE.
-        if staff.role_set & roles and staff.id not in conflicted and _address(staff)
+        if staff.role_set & roles and _address(staff)
     ]
 
 
