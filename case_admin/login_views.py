@@ -210,7 +210,7 @@ def enrol() -> BaseResponse | tuple[str, int] | str:
         refusal = _("That code does not match. Check the time on your phone and try again.")
         form.code.data = ""
     uri = staff_login.provisioning_uri(secret, staff.username, settings().organisation)
-    qr_svg = segno.make(uri, error="m").svg_inline(scale=5, title=_("QR code to scan"))
+    qr_svg = segno.make(uri, error="m").svg_inline(scale=5, omitsize=True, title=_("QR code to scan"))
     grouped = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
     return render_template(
         "case_admin/enrol.html", form=form, qr_svg=qr_svg, secret=grouped, refusal=refusal

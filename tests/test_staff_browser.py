@@ -78,6 +78,10 @@ def test_officer_logs_in_with_totp_and_handles_a_case(server: LiveServer, tmp_pa
             page.locator("main form button[type=submit]").click()
             page.wait_for_url(f"{server.url}/admin/enrol")
             assert page.locator("figure.qr svg").count() == 1
+            # Scaled by its viewBox, so CSS sizing never crops the code's edges.
+            assert page.locator("figure.qr svg").get_attribute("viewBox")
+            box = page.locator("figure.qr svg").bounding_box()
+            assert box and abs(box["width"] - box["height"]) < 1
             page.screenshot(path=shots / "1-enrol.png", full_page=True)
             secret = page.locator("code.secret").inner_text().replace(" ", "")
             page.fill("input[name=code]", pyotp.TOTP(secret).now())
