@@ -125,6 +125,29 @@ def test_every_revision_upgrades_and_downgrades_step_by_step(empty_database_url:
 # --- data testers -----------------------------------------------------------------------
 
 
+def seed_reference_rows(connection: sa.Connection) -> None:
+    """Agency 1, category 1 and unit key 1, as every schema since 0001 holds them."""
+    connection.execute(
+        sa.text(
+            "INSERT INTO agency (id, code, name, active) VALUES (1, 'DINKES', 'Dinas Kesehatan', :t)"
+        ),
+        {"t": True},
+    )
+    connection.execute(
+        sa.text(
+            "INSERT INTO category (id, code, name_id, name_en, sort_order, active) "
+            "VALUES (1, 'pungli', 'Pungutan liar', 'Illegal levies', 0, :t)"
+        ),
+        {"t": True},
+    )
+    connection.execute(
+        sa.text(
+            "INSERT INTO unit_key (id, public_key, active, created_at) VALUES (1, :key, :t, :now)"
+        ),
+        {"key": b"\x01" * 32, "t": True, "now": "2026-01-02 03:04:05"},
+    )
+
+
 class DataTester(ABC):
     """Seeds rows at the revision before ``revision`` and checks them after upgrading.
 
@@ -158,26 +181,7 @@ class InitialSchemaTester(DataTester):
 
     def check(self) -> None:
         with self.engine.begin() as connection:
-            connection.execute(
-                sa.text(
-                    "INSERT INTO agency (id, code, name, active) VALUES (1, 'DINKES', 'Dinas Kesehatan', :t)"
-                ),
-                {"t": True},
-            )
-            connection.execute(
-                sa.text(
-                    "INSERT INTO category (id, code, name_id, name_en, sort_order, active) "
-                    "VALUES (1, 'pungli', 'Pungutan liar', 'Illegal levies', 0, :t)"
-                ),
-                {"t": True},
-            )
-            connection.execute(
-                sa.text(
-                    "INSERT INTO unit_key (id, public_key, active, created_at) "
-                    "VALUES (1, :key, :t, :now)"
-                ),
-                {"key": b"\x01" * 32, "t": True, "now": "2026-01-02 03:04:05"},
-            )
+            seed_reference_rows(connection)
             connection.execute(self._case_insert(), self._case_row(1, b"\xaa" * 32, 1))
         with self.engine.connect() as connection:
             row = connection.execute(
@@ -220,26 +224,7 @@ class CaseManagementTester(DataTester):
 
     def seed(self) -> None:
         with self.engine.begin() as connection:
-            connection.execute(
-                sa.text(
-                    "INSERT INTO agency (id, code, name, active) VALUES (1, 'DINKES', 'Dinas Kesehatan', :t)"
-                ),
-                {"t": True},
-            )
-            connection.execute(
-                sa.text(
-                    "INSERT INTO category (id, code, name_id, name_en, sort_order, active) "
-                    "VALUES (1, 'pungli', 'Pungutan liar', 'Illegal levies', 0, :t)"
-                ),
-                {"t": True},
-            )
-            connection.execute(
-                sa.text(
-                    "INSERT INTO unit_key (id, public_key, active, created_at) "
-                    "VALUES (1, :key, :t, '2026-01-02 03:04:05')"
-                ),
-                {"key": b"\x01" * 32, "t": True},
-            )
+            seed_reference_rows(connection)
             connection.execute(
                 sa.text(
                     "INSERT INTO staff (id, username, display_name, password_hash, roles, active, "
