@@ -88,6 +88,8 @@ class Settings:
     # Failed staff logins (password or code) per client address, across all accounts:
     # the per-account lockout cannot stop one address trying many usernames.
     login_rate_limit: str = "30 per 15 minutes;100 per day"
+    # Statistics: counts of 1 .. threshold - 1 are shown as "< threshold" (issue 4).
+    small_cell_threshold: int = 3
     testing: bool = False
 
     def today(self) -> date:
@@ -210,6 +212,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         login_lockout_attempts=_int(env, "WBS_LOGIN_LOCKOUT_ATTEMPTS", 5),
         login_lockout_minutes=_int(env, "WBS_LOGIN_LOCKOUT_MINUTES", 15),
         login_rate_limit=env.get("WBS_LOGIN_RATE_LIMIT") or Settings.login_rate_limit,
+        small_cell_threshold=_int(env, "WBS_SMALL_CELL_THRESHOLD", 3),
         # Last: arguments are evaluated in order, so a bad setting above raises before
         # a secret key file is ever created.
         secret_key=_secret_key(env, instance_path),
