@@ -17,6 +17,7 @@ def _staff_template_globals() -> dict[str, object]:
 from case_admin import (  # noqa: E402,F401  (routes register on import)
     audit_views,
     case_views,
+    dashboard_views,
     login_views,
     queue_views,
     reference_views,

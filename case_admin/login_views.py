@@ -78,6 +78,8 @@ def home() -> BaseResponse:
     # Only case roles may open the queue; others start where their work is.
     officer = current_officer()
     if officer is not None and not officer.handles_cases:
+        if officer.has("leadership"):
+            return redirect(url_for("admin.dashboard"))
         return redirect(url_for("admin.staff_list" if officer.has("admin") else "admin.account"))
     return redirect(url_for("admin.queue"))
 
@@ -210,7 +212,9 @@ def enrol() -> BaseResponse | tuple[str, int] | str:
         refusal = _("That code does not match. Check the time on your phone and try again.")
         form.code.data = ""
     uri = staff_login.provisioning_uri(secret, staff.username, settings().organisation)
-    qr_svg = segno.make(uri, error="m").svg_inline(scale=5, omitsize=True, title=_("QR code to scan"))
+    qr_svg = segno.make(uri, error="m").svg_inline(
+        scale=5, omitsize=True, title=_("QR code to scan")
+    )
     grouped = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
     return render_template(
         "case_admin/enrol.html", form=form, qr_svg=qr_svg, secret=grouped, refusal=refusal

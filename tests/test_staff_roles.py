@@ -50,6 +50,8 @@ ACCESS: dict[str, dict[str, frozenset[str]]] = {
     # The audit trail: a case's for supervisors, the whole log for admins.
     "admin.case_audit": {"GET": frozenset({"supervisor"})},
     "admin.audit_log": {"GET": ADMIN},
+    # Aggregate statistics: never a single case (issue 4).
+    "admin.dashboard": {"GET": frozenset({"leadership", "supervisor", "admin"})},
     # Accounts: admins manage them; supervisors read them and grant key access.
     "admin.staff_list": {"GET": frozenset({"admin", "supervisor"})},
     "admin.staff_new": {"GET": ADMIN, "POST": ADMIN},
