@@ -10,6 +10,7 @@ government's decision). No Flask here: the CLI and the case actions pass the ses
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from datetime import date
 
@@ -28,11 +29,16 @@ _CUTI_BERSAMA = "government"
 
 def national_holidays(years: Iterable[int], *, cuti_bersama: bool = False) -> dict[date, str]:
     """Indonesian national holidays of ``years`` from the `holidays` package, by day."""
+    return dict(_national_holidays(tuple(sorted(set(years))), cuti_bersama))
+
+
+@functools.lru_cache(maxsize=64)
+def _national_holidays(years: tuple[int, ...], cuti_bersama: bool) -> tuple[tuple[date, str], ...]:
+    # Computing them takes milliseconds and every case page and action needs them;
+    # they depend on the package version only, so they are kept per process.
     categories = ("public", _CUTI_BERSAMA) if cuti_bersama else ("public",)
-    found = holidays.country_holidays(
-        "ID", years=sorted(set(years)), categories=categories, language=_LANGUAGE
-    )
-    return dict(found.items())
+    found = holidays.country_holidays("ID", years=years, categories=categories, language=_LANGUAGE)
+    return tuple(found.items())
 
 
 def _year_range(year: int) -> tuple[date, date]:
