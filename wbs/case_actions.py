@@ -26,6 +26,7 @@ from wbs.case_crypto import (
     encrypt_json,
 )
 from wbs.case_permissions import Actor, may_be_assigned, may_see
+from wbs.case_reading import pending_proposal_row
 from wbs.crypto import DataKey
 from wbs.deadlines import DeadlineRules, WorkingCalendar
 from wbs.holiday_calendar import refresh_due
@@ -260,12 +261,6 @@ def forward(
 # --- four eyes: propose, approve, decline --------------------------------------------------
 
 
-def pending_proposal(session: Session, case: Case) -> CaseProposal | None:
-    return session.scalars(
-        select(CaseProposal).where(CaseProposal.case_id == case.id, CaseProposal.decision.is_(None))
-    ).first()
-
-
 def _propose(
     session: Session,
     case: Case,
@@ -274,7 +269,7 @@ def _propose(
     payload: dict[str, str],
     **plain: str | None,
 ) -> CaseProposal:
-    _require(pending_proposal(session, case) is None, "proposal_pending")
+    _require(pending_proposal_row(session, case.id) is None, "proposal_pending")
     proposal = CaseProposal(
         case_id=case.id,
         kind=kind,

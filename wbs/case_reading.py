@@ -104,11 +104,15 @@ def _proposal(row: CaseProposal | None, key: DataKey) -> Proposal | None:
     )
 
 
-def pending_proposal(session: Session, case_id: int, key: DataKey) -> Proposal | None:
-    row = session.scalars(
+def pending_proposal_row(session: Session, case_id: int) -> CaseProposal | None:
+    """The proposal waiting for a second supervisor, if any (at most one per case)."""
+    return session.scalars(
         select(CaseProposal).where(CaseProposal.case_id == case_id, CaseProposal.decision.is_(None))
     ).first()
-    return _proposal(row, key)
+
+
+def pending_proposal(session: Session, case_id: int, key: DataKey) -> Proposal | None:
+    return _proposal(pending_proposal_row(session, case_id), key)
 
 
 def approved_proposal(session: Session, case_id: int, key: DataKey) -> Proposal | None:
