@@ -8,6 +8,7 @@ from flask import abort
 from sqlalchemy import select
 
 from case_admin.auth import Officer
+from wbs import notifications
 from wbs.app_context import db_session, server_keys, settings
 from wbs.case_actions import Handling
 from wbs.case_permissions import Actor, may_see
@@ -42,8 +43,6 @@ def case_key(officer: Officer, case: Case) -> DataKey | None:
 
 
 def _notify(kind: str, case: Case, assignee: Staff | None) -> None:
-    from wbs import notifications
-
     session, config, now = db_session(), settings(), now_utc()
     if kind == "assigned" and assignee is not None:
         notifications.notify_assigned(session, case, assignee, config, now)

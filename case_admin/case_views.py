@@ -37,7 +37,7 @@ from wbs.case_labels import HOW_KNOWN_LABELS
 from wbs.case_permissions import may_be_assigned
 from wbs.case_reading import officer_view, pending_proposal
 from wbs.case_reference import case_reference
-from wbs.deadlines import due_date, open_deadlines
+from wbs.deadlines import open_deadlines
 from wbs.holiday_calendar import milestones_of
 from wbs.models import Attachment, Case, CaseProposal, Staff, StaffConflict
 from wbs.workflow import STATES
@@ -118,7 +118,8 @@ def case_page(officer: Officer, case_id: int) -> str:
         successors=STATES[case.status].successors,
         assignable=_assignable(case) if officer.has("supervisor") else [],
         deadlines=deadlines,
-        due=due_date(milestones_of(case), handling.rules, handling.calendar),
+        # The stored due date, the one the queue sorts and flags by.
+        due=case.due_on,
         today=today(),
     )
 
