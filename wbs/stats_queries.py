@@ -183,50 +183,54 @@ def _breakdown(
     return Breakdown(dimension, period, tuple(rows), total)
 
 
-def by_agency(session: Session, period: Period) -> Breakdown[int]:
-    """Every active agency (zeros included) and any inactive one with cases, by name."""
-    counts = _group_counts(period, CASES.c.agency_id).subquery()
-    a = AGENCIES.c
+def _by_reference(
+    session: Session,
+    period: Period,
+    table: Table,
+    case_column: ColumnElement[Any],
+    labels: tuple[ColumnElement[Any], ColumnElement[Any]],
+    order: tuple[ColumnElement[Any], ...],
+) -> list[BreakdownRow[int]]:
+    """One row per active entry of ``table`` (zeros included) and per inactive one with
+    cases: (code, label, English label, received, substantiated, closed)."""
+    counts = _group_counts(period, case_column).subquery()
+    received = counts.c.received
     query = (
         select(
-            a.code,
-            a.name,
-            func.coalesce(counts.c.received, 0),
+            table.c.code,
+            *labels,
+            func.coalesce(received, 0),
             func.coalesce(counts.c.substantiated, 0),
             func.coalesce(counts.c.closed, 0),
         )
-        .select_from(AGENCIES.outerjoin(counts, counts.c.agency_id == a.id))
-        .where(or_(a.active.is_(True), counts.c.received.is_not(None)))
-        .order_by(a.name, a.code)
+        .select_from(table.outerjoin(counts, counts.c[case_column.key] == table.c.id))
+        .where(or_(table.c.active.is_(True), received.is_not(None)))
+        .order_by(*order)
     )
-    rows = [
-        BreakdownRow(code, name, name, received, substantiated, closed)
-        for code, name, received, substantiated, closed in session.execute(query)
-    ]
+    return [BreakdownRow(*row) for row in session.execute(query)]
+
+
+def by_agency(session: Session, period: Period) -> Breakdown[int]:
+    """Every active agency (zeros included) and any inactive one with cases, by name."""
+    a = AGENCIES.c
+    # Agency names are proper names: the same in either language.
+    rows = _by_reference(
+        session, period, AGENCIES, CASES.c.agency_id, (a.name, a.name), (a.name, a.code)
+    )
     return _breakdown("agency", period, rows)
 
 
 def by_category(session: Session, period: Period) -> Breakdown[int]:
     """Every active category (zeros included) and any inactive one with cases, in list order."""
-    counts = _group_counts(period, CASES.c.category_id).subquery()
     k = CATEGORIES.c
-    query = (
-        select(
-            k.code,
-            k.name_id,
-            k.name_en,
-            func.coalesce(counts.c.received, 0),
-            func.coalesce(counts.c.substantiated, 0),
-            func.coalesce(counts.c.closed, 0),
-        )
-        .select_from(CATEGORIES.outerjoin(counts, counts.c.category_id == k.id))
-        .where(or_(k.active.is_(True), counts.c.received.is_not(None)))
-        .order_by(k.sort_order, k.code)
+    rows = _by_reference(
+        session,
+        period,
+        CATEGORIES,
+        CASES.c.category_id,
+        (k.name_id, k.name_en),
+        (k.sort_order, k.code),
     )
-    rows = [
-        BreakdownRow(code, name_id, name_en, received, substantiated, closed)
-        for code, name_id, name_en, received, substantiated, closed in session.execute(query)
-    ]
     return _breakdown("category", period, rows)
 
 
