@@ -18,8 +18,12 @@ from case_admin import (  # noqa: E402,F401  (routes register on import)
     audit_views,
     case_views,
     dashboard_views,
+    export_views,
     login_views,
     queue_views,
     reference_views,
+    report_views,
+    settings_views,
     staff_views,
+    token_views,
 )

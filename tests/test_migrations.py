@@ -273,8 +273,74 @@ class CaseManagementTester(DataTester):
             )
 
 
+class StatisticsTester(DataTester):
+    """0003 adds tables only: cases and staff keep every field, and the new tables
+    accept rows that point at the existing agency, category and staff."""
+
+    revision = "0003"
+    blob = bytes(range(200)) * 2
+
+    def seed(self) -> None:
+        with self.engine.begin() as connection:
+            seed_reference_rows(connection)
+            connection.execute(
+                sa.text(
+                    "INSERT INTO staff (id, username, display_name, password_hash, roles, active, "
+                    "created_at, must_change_password, failed_logins) VALUES (1, 'irban', "
+                    "'Irban I', 'hash', 'investigator', :t, '2026-01-02 03:04:05', :f, 0)"
+                ),
+                {"t": True, "f": False},
+            )
+            connection.execute(
+                sa.text(
+                    "INSERT INTO case_file (id, lookup_id, status, category_id, agency_id, "
+                    "received_on, unit_key_id, sealed_key, reporter_key, body, paused_days) "
+                    "VALUES (7, :lookup, 'triage', 1, 1, :day, 1, :blob, :blob, :blob, 0)"
+                ),
+                {"lookup": b"\xaa" * 32, "day": date(2026, 1, 2), "blob": self.blob},
+            )
+
+    def check(self) -> None:
+        with self.engine.connect() as connection:
+            case = connection.execute(sa.text("SELECT * FROM case_file WHERE id = 7")).one()
+            staff = connection.execute(sa.text("SELECT * FROM staff WHERE id = 1")).one()
+        assert bytes(case.body) == self.blob
+        assert case.status == "triage" and staff.username == "irban"
+        with self.engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO backlog_snapshot (day, agency_id, category_id, open, overdue) "
+                    "VALUES (:day, 1, 1, 1, 0)"
+                ),
+                {"day": date(2026, 1, 3)},
+            )
+            connection.execute(
+                sa.text(
+                    "INSERT INTO api_token (staff_id, name, token_hash, created_at, expires_on) "
+                    "VALUES (1, 'dashboard', :hash, '2026-01-02 03:04:05', :day)"
+                ),
+                {"hash": b"\x01" * 32, "day": date(2026, 4, 1)},
+            )
+            connection.execute(
+                sa.text(
+                    "INSERT INTO report_note (period_key, obstacles, solutions, evaluation, "
+                    "updated_at, updated_by_id) VALUES ('2026-01', 'a', 'b', 'c', "
+                    "'2026-01-31 10:00:00', 1)"
+                )
+            )
+        with pytest.raises(IntegrityError), self.engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO backlog_snapshot (day, agency_id, category_id, open, overdue) "
+                    "VALUES (:day, 1, 1, 2, 0)"
+                ),
+                {"day": date(2026, 1, 3)},
+            )
+
+
 DATA_TESTERS: dict[str, type[DataTester]] = {
-    tester.revision: tester for tester in (InitialSchemaTester, CaseManagementTester)
+    tester.revision: tester
+    for tester in (InitialSchemaTester, CaseManagementTester, StatisticsTester)
 }
 
 

@@ -8,7 +8,8 @@ Query-string forms read by ``parse_period`` (the dashboard, the exports and the 
 them, so a link copied from one works in the others):
 
 - ``period=2026`` a year, ``period=2026-Q3`` a quarter, ``period=2026-07`` a month;
-- ``from=2026-01-15&until=2026-04-30`` a range of days, both ends included.
+- ``from=2026-01-15&until=2026-04-30`` a range of days, both ends included;
+- ``period=all`` every year with cases, when the caller passes ``everything``.
 
 Bad input raises ``PeriodError`` with a reason code; the web layer translates the reason.
 """
@@ -24,7 +25,7 @@ from typing import Literal
 
 from dateutil.relativedelta import relativedelta
 
-PeriodKind = Literal["year", "quarter", "month", "range"]
+PeriodKind = Literal["year", "quarter", "month", "range", "all"]
 
 # Years a period may name. The WBS cannot hold reports from before computers, and a
 # far-future year is a typo; the bound also keeps date arithmetic away from year 9999.
@@ -71,7 +72,7 @@ class Period:
 
     @property
     def key(self) -> str:
-        """Canonical text of the period: "2026", "2026-Q3", "2026-07" or "2026-01-15..2026-04-30".
+        """Canonical text: "2026", "2026-Q3", "2026-07", "2026-01-15..2026-04-30" or "all".
 
         Stable, so it can name an export file or a cache entry; the page formats its own
         human label from ``kind``, ``start`` and ``end`` in the reader's language.
@@ -82,6 +83,8 @@ class Period:
             return f"{self.start.year}-Q{(self.start.month - 1) // 3 + 1}"
         if self.kind == "month":
             return f"{self.start.year}-{self.start.month:02d}"
+        if self.kind == "all":
+            return "all"
         return f"{self.start.isoformat()}..{self.end.isoformat()}"
 
     def query_args(self) -> dict[str, str]:
@@ -146,11 +149,20 @@ def _day(raw: str) -> date:
         raise PeriodError("bad_date") from None
 
 
-def parse_period(args: Mapping[str, str], default: Period | None = None) -> Period:
+def every_year(first: date | None, today: date) -> Period:
+    """All years from the one of the first case (``first``; None: no case yet) to this one."""
+    start = date(_check_year(first.year if first else today.year), 1, 1)
+    return Period(start, date(_check_year(today.year), 12, 31), "all")
+
+
+def parse_period(
+    args: Mapping[str, str], default: Period | None = None, everything: Period | None = None
+) -> Period:
     """The period named by query-string arguments (see the module docstring).
 
     Without any period argument, ``default`` (for example the current year) is returned,
-    or ``PeriodError("missing")`` raised when there is none.
+    or ``PeriodError("missing")`` raised when there is none. ``period=all`` returns
+    ``everything`` (see ``every_year``); without it, "all" is a bad format.
     """
     named = (args.get("period") or "").strip()
     start_raw = (args.get("from") or "").strip()
@@ -158,6 +170,8 @@ def parse_period(args: Mapping[str, str], default: Period | None = None) -> Peri
     if named and (start_raw or end_raw):
         raise PeriodError("ambiguous")
     if named:
+        if named.lower() == "all" and everything is not None:
+            return everything
         if match := _YEAR.fullmatch(named):
             return year(int(match[1]))
         if match := _QUARTER.fullmatch(named):

@@ -17,6 +17,8 @@ from wbs.stats_results import (
     BreakdownRow,
     HandlingFigure,
     HandlingTimes,
+    OverdueHistory,
+    OverduePoint,
     Overview,
 )
 
@@ -136,6 +138,16 @@ def _protect_ranking(result: AgencyRanking[int], threshold: int) -> AgencyRankin
     return AgencyRanking(result.period, result.weights, tuple(scores))
 
 
+def _protect_history(result: OverdueHistory[int], threshold: int) -> OverdueHistory[Cell]:
+    points = []
+    for point in result.points:
+        open_, overdue = protect(point.open, threshold), protect(point.overdue, threshold)
+        # The share and one count give the other back.
+        share = None if open_.suppressed or overdue.suppressed else point.overdue_share
+        points.append(OverduePoint(point.key, point.day, open_, overdue, share))
+    return OverdueHistory(result.period, tuple(points))
+
+
 @overload
 def protected(result: Overview[int], threshold: int) -> Overview[Cell]: ...
 @overload
@@ -146,6 +158,8 @@ def protected(result: HandlingTimes[int], threshold: int) -> HandlingTimes[Cell]
 def protected(result: Backlog[int], threshold: int) -> Backlog[Cell]: ...
 @overload
 def protected(result: AgencyRanking[int], threshold: int) -> AgencyRanking[Cell]: ...
+@overload
+def protected(result: OverdueHistory[int], threshold: int) -> OverdueHistory[Cell]: ...
 def protected(result: Any, threshold: int) -> Any:
     """The result with every count small-cell protected (``Settings.small_cell_threshold``).
 
@@ -161,4 +175,6 @@ def protected(result: Any, threshold: int) -> Any:
         return _protect_backlog(result, threshold)
     if isinstance(result, AgencyRanking):
         return _protect_ranking(result, threshold)
+    if isinstance(result, OverdueHistory):
+        return _protect_history(result, threshold)
     raise TypeError(f"no small-cell protection for {type(result).__name__}")

@@ -17,6 +17,7 @@ shape with ``Cell`` counts, which the dashboard, the exports and the API all pub
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal, cast
 
@@ -99,8 +100,30 @@ def _days_between_sqlite(element: days_between, compiler: SQLCompiler, **kw: Any
     )
 
 
-def _in_period(period: Period) -> ColumnElement[bool]:
-    return CASES.c.received_on.between(period.start, period.end)
+@dataclass(frozen=True)
+class Scope:
+    """Which cases count besides the period: one agency, one category, both or all.
+
+    Ids, not codes: the web layer resolves the codes it reads from the query string.
+    """
+
+    agency_id: int | None = None
+    category_id: int | None = None
+
+    def conditions(self, table: Table = CASES) -> list[ColumnElement[bool]]:
+        found = []
+        if self.agency_id is not None:
+            found.append(table.c.agency_id == self.agency_id)
+        if self.category_id is not None:
+            found.append(table.c.category_id == self.category_id)
+        return found
+
+
+EVERYTHING = Scope()
+
+
+def _in_period(period: Period, scope: Scope = EVERYTHING) -> ColumnElement[bool]:
+    return and_(CASES.c.received_on.between(period.start, period.end), *scope.conditions())
 
 
 def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
@@ -118,11 +141,11 @@ def _bucket(known: Sequence[str], found: Mapping[str | None, int]) -> dict[str, 
     return counts
 
 
-def overview(session: Session, period: Period) -> Overview[int]:
+def overview(session: Session, period: Period, scope: Scope = EVERYTHING) -> Overview[int]:
     c = CASES.c
     rows = session.execute(
         select(c.status, c.outcome, c.forwarded_to, c.rejection_reason, func.count())
-        .where(_in_period(period))
+        .where(_in_period(period, scope))
         .group_by(c.status, c.outcome, c.forwarded_to, c.rejection_reason)
     ).all()
     # At most a few dozen groups: adding them up here reads no case.
@@ -153,7 +176,7 @@ def overview(session: Session, period: Period) -> Overview[int]:
 # --- breakdowns by agency, category and month ----------------------------------------------
 
 
-def _group_counts(period: Period, *group: ColumnElement[Any]) -> Any:
+def _group_counts(period: Period, scope: Scope, *group: ColumnElement[Any]) -> Any:
     c = CASES.c
     return (
         select(
@@ -162,7 +185,7 @@ def _group_counts(period: Period, *group: ColumnElement[Any]) -> Any:
             _count_if(c.outcome == "substantiated").label("substantiated"),
             _count_if(c.status == "closed").label("closed"),
         )
-        .where(_in_period(period))
+        .where(_in_period(period, scope))
         .group_by(*group)
     )
 
@@ -186,14 +209,17 @@ def _breakdown(
 def _by_reference(
     session: Session,
     period: Period,
+    scope: Scope,
     table: Table,
     case_column: ColumnElement[Any],
     labels: tuple[ColumnElement[Any], ColumnElement[Any]],
     order: tuple[ColumnElement[Any], ...],
 ) -> list[BreakdownRow[int]]:
     """One row per active entry of ``table`` (zeros included) and per inactive one with
-    cases: (code, label, English label, received, substantiated, closed)."""
-    counts = _group_counts(period, case_column).subquery()
+    cases: (code, label, English label, received, substantiated, closed). Scoped to one
+    entry of ``table``, only that entry's row."""
+    counts = _group_counts(period, scope, case_column).subquery()
+    only = getattr(scope, case_column.key)
     received = counts.c.received
     query = (
         select(
@@ -204,28 +230,32 @@ def _by_reference(
             func.coalesce(counts.c.closed, 0),
         )
         .select_from(table.outerjoin(counts, counts.c[case_column.key] == table.c.id))
-        .where(or_(table.c.active.is_(True), received.is_not(None)))
+        .where(
+            or_(table.c.active.is_(True), received.is_not(None)),
+            *([] if only is None else [table.c.id == only]),
+        )
         .order_by(*order)
     )
     return [BreakdownRow(*row) for row in session.execute(query)]
 
 
-def by_agency(session: Session, period: Period) -> Breakdown[int]:
+def by_agency(session: Session, period: Period, scope: Scope = EVERYTHING) -> Breakdown[int]:
     """Every active agency (zeros included) and any inactive one with cases, by name."""
     a = AGENCIES.c
     # Agency names are proper names: the same in either language.
     rows = _by_reference(
-        session, period, AGENCIES, CASES.c.agency_id, (a.name, a.name), (a.name, a.code)
+        session, period, scope, AGENCIES, CASES.c.agency_id, (a.name, a.name), (a.name, a.code)
     )
     return _breakdown("agency", period, rows)
 
 
-def by_category(session: Session, period: Period) -> Breakdown[int]:
+def by_category(session: Session, period: Period, scope: Scope = EVERYTHING) -> Breakdown[int]:
     """Every active category (zeros included) and any inactive one with cases, in list order."""
     k = CATEGORIES.c
     rows = _by_reference(
         session,
         period,
+        scope,
         CATEGORIES,
         CASES.c.category_id,
         (k.name_id, k.name_en),
@@ -234,7 +264,7 @@ def by_category(session: Session, period: Period) -> Breakdown[int]:
     return _breakdown("category", period, rows)
 
 
-def by_month(session: Session, period: Period) -> Breakdown[int]:
+def by_month(session: Session, period: Period, scope: Scope = EVERYTHING) -> Breakdown[int]:
     """Every month the period touches (zeros included), by month of receipt."""
     received_on = CASES.c.received_on
     # EXTRACT works on both backends (SQLite: strftime); PostgreSQL returns numeric.
@@ -242,7 +272,7 @@ def by_month(session: Session, period: Period) -> Breakdown[int]:
     found = {
         (int(y), int(m)): (received, substantiated, closed)
         for y, m, received, substantiated, closed in session.execute(
-            _group_counts(period, year_, month_)
+            _group_counts(period, scope, year_, month_)
         )
     }
     rows = []
@@ -264,7 +294,7 @@ MEDIAN, P90 = 0.5, 0.9
 
 
 def _percentiles_postgresql(
-    session: Session, period: Period
+    session: Session, period: Period, scope: Scope
 ) -> dict[str, tuple[int, float | None, float | None]]:
     columns: list[ColumnElement[Any]] = []
     for column in _MILESTONE_COLUMNS.values():
@@ -274,7 +304,7 @@ def _percentiles_postgresql(
             func.percentile_cont(literal(MEDIAN, Float)).within_group(days),
             func.percentile_cont(literal(P90, Float)).within_group(days),
         ]
-    row = session.execute(select(*columns).where(_in_period(period))).one()
+    row = session.execute(select(*columns).where(_in_period(period, scope))).one()
     return {
         milestone: (row[3 * index], row[3 * index + 1], row[3 * index + 2])
         for index, milestone in enumerate(_MILESTONE_COLUMNS)
@@ -282,7 +312,7 @@ def _percentiles_postgresql(
 
 
 def _percentiles_window(
-    session: Session, period: Period
+    session: Session, period: Period, scope: Scope
 ) -> dict[str, tuple[int, float | None, float | None]]:
     """percentile_cont with window functions, for SQLite, which has no ordered-set aggregate.
 
@@ -295,7 +325,7 @@ def _percentiles_window(
             select(
                 literal(milestone).label("milestone"),
                 days_between(CASES.c[column], CASES.c.received_on).label("days"),
-            ).where(_in_period(period), CASES.c[column].is_not(None))
+            ).where(_in_period(period, scope), CASES.c[column].is_not(None))
             for milestone, column in _MILESTONE_COLUMNS.items()
         )
     ).subquery()
@@ -342,11 +372,13 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(float(value), 6)
 
 
-def handling_times(session: Session, period: Period) -> HandlingTimes[int]:
+def handling_times(
+    session: Session, period: Period, scope: Scope = EVERYTHING
+) -> HandlingTimes[int]:
     if session.get_bind().dialect.name == "postgresql":
-        found = _percentiles_postgresql(session, period)
+        found = _percentiles_postgresql(session, period, scope)
     else:
-        found = _percentiles_window(session, period)
+        found = _percentiles_window(session, period, scope)
     figures = {}
     for milestone in _MILESTONE_COLUMNS:
         n, median, p90 = found.get(milestone, (0, None, None))
@@ -359,7 +391,7 @@ def handling_times(session: Session, period: Period) -> HandlingTimes[int]:
 # --- backlog --------------------------------------------------------------------------------
 
 
-def backlog(session: Session, today: date) -> Backlog[int]:
+def backlog(session: Session, today: date, scope: Scope = EVERYTHING) -> Backlog[int]:
     c = CASES.c
     # Same overdue rule as the queue (wbs/deadlines.is_overdue); the (status, due_on) index
     # covers this query.
@@ -367,7 +399,7 @@ def backlog(session: Session, today: date) -> Backlog[int]:
         status: (number, overdue)
         for status, number, overdue in session.execute(
             select(c.status, func.count(), _count_if(c.due_on < today))
-            .where(c.status != "closed")
+            .where(c.status != "closed", *scope.conditions())
             .group_by(c.status)
         )
     }
@@ -381,7 +413,9 @@ def backlog(session: Session, today: date) -> Backlog[int]:
 # --- agency ranking (integrity link) --------------------------------------------------------
 
 
-def agency_ranking(session: Session, period: Period) -> AgencyRanking[int]:
+def agency_ranking(
+    session: Session, period: Period, scope: Scope = EVERYTHING
+) -> AgencyRanking[int]:
     c = CASES.c
     substantiated = c.outcome == "substantiated"
     counts = (
@@ -394,7 +428,7 @@ def agency_ranking(session: Session, period: Period) -> AgencyRanking[int]:
             ),
             _count_if(and_(substantiated, c.follow_up_done_on.is_not(None))).label("done"),
         )
-        .where(_in_period(period))
+        .where(_in_period(period, scope))
         .group_by(c.agency_id)
         .subquery()
     )
@@ -409,7 +443,10 @@ def agency_ranking(session: Session, period: Period) -> AgencyRanking[int]:
             ),
         )
         .select_from(AGENCIES.outerjoin(counts, counts.c.agency_id == a.id))
-        .where(or_(a.active.is_(True), counts.c.substantiated.is_not(None)))
+        .where(
+            or_(a.active.is_(True), counts.c.substantiated.is_not(None)),
+            *([] if scope.agency_id is None else [a.id == scope.agency_id]),
+        )
     )
     scores = []
     for code, name, total, ringan, sedang, berat, done in session.execute(query):

@@ -140,3 +140,23 @@ class AgencyRanking(Generic[N]):
     period: Period
     weights: Mapping[str, int]
     scores: tuple[AgencyScore[N], ...]
+
+
+@dataclass(frozen=True)
+class OverduePoint(Generic[N]):
+    """Open and overdue cases at the end of ``day``, the last snapshot of month ``key``
+    ("YYYY-MM"); ``day`` is None when no snapshot was taken that month (counts then 0)."""
+
+    key: str
+    day: date | None
+    open: N
+    overdue: N
+    overdue_share: float | None
+
+
+@dataclass(frozen=True)
+class OverdueHistory(Generic[N]):
+    """Cases past their deadline over time: one point per month of the period."""
+
+    period: Period
+    points: tuple[OverduePoint[N], ...]

@@ -14,15 +14,18 @@ from wbs.models.keys import InstallationValue, UnitKey, UnitKeyWrap
 from wbs.models.operations import AuditEntry, AuditHead, Holiday, OutboxMail
 from wbs.models.reference import Agency, Category
 from wbs.models.sessions import ReporterSession, SubmissionReceipt
-from wbs.models.staff import ROLES, Staff, StaffConflict, StaffSession
+from wbs.models.staff import ROLES, ApiToken, Staff, StaffConflict, StaffSession
+from wbs.models.statistics import BacklogSnapshot, ReportNote, SiteSetting
 
 __all__ = [
     "ROLES",
     "Agency",
+    "ApiToken",
     "Attachment",
     "AttachmentChunk",
     "AuditEntry",
     "AuditHead",
+    "BacklogSnapshot",
     "Base",
     "Case",
     "CaseEvent",
@@ -33,7 +36,9 @@ __all__ = [
     "InstallationValue",
     "Message",
     "OutboxMail",
+    "ReportNote",
     "ReporterSession",
+    "SiteSetting",
     "Staff",
     "StaffConflict",
     "StaffSession",

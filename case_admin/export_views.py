@@ -1,0 +1,3 @@
+"""CSV and XLSX exports of the dashboard tables (issue 4)."""
+
+from __future__ import annotations

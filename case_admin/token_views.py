@@ -1,0 +1,3 @@
+"""Personal API tokens for the statistics API (issue 4)."""
+
+from __future__ import annotations
