@@ -15,6 +15,7 @@ from wbs.installation import InitResult, initialise, now_utc
 from wbs.mail_cli import send_mail_command
 from wbs.maintenance_cli import purge_command, rotate_unit_key_command
 from wbs.settings import SettingsError
+from wbs.stats_cli import stats_snapshot_command
 
 
 def _print_init(result: InitResult) -> None:
@@ -78,6 +79,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(audit_group)
     app.cli.add_command(holidays_group)
     app.cli.add_command(send_mail_command)
+    app.cli.add_command(stats_snapshot_command)
     app.cli.add_command(purge_command)
     app.cli.add_command(rotate_unit_key_command)
 
