@@ -13,6 +13,7 @@ from flask_babel import format_decimal, format_number, get_locale
 
 from case_admin import blueprint
 from case_admin.auth import Officer, requires
+from case_admin.dashboard_charts import dashboard_charts
 from case_admin.labels import FORWARD_LABELS, REJECTION_LABELS, STATUS_LABELS
 from wbs.app_context import db_session, settings
 from wbs.reference_data import agency_choices, category_choices
@@ -66,12 +67,13 @@ def dashboard(officer: Officer) -> tuple[str, int]:
     page = render_template(
         "case_admin/dashboard.html",
         figures=figures,
+        charts=dashboard_charts(figures),
         period=figures.period,
         problem=problem,
         threshold=figures.threshold,
         agency_choices=agency_choices(session),
         category_choices=category_choices(session, str(get_locale())),
-        args=figures.request.query_args(),
+        export_args=figures.request.query_args(),
         **figure_helpers(),
     )
     return page, 400 if problem else 200

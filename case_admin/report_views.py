@@ -22,6 +22,7 @@ from wtforms.validators import Length
 
 from case_admin import blueprint
 from case_admin.auth import Officer, record, requires
+from case_admin.dashboard_charts import dashboard_charts
 from case_admin.dashboard_views import DASHBOARD_ROLES, figure_helpers
 from wbs.app_context import db_session, settings
 from wbs.installation import now_utc
@@ -112,6 +113,7 @@ def report(officer: Officer, period_key: str) -> str:
     return render_template(
         "case_admin/report.html",
         figures=figures,
+        charts=dashboard_charts(figures),
         period=period,
         note=note,
         author=author,

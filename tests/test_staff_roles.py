@@ -33,6 +33,7 @@ ADMIN = frozenset({"admin"})
 # Who may use each admin route, per method; anyone else must get 403. Login, enrolment,
 # password change and logout are open to every account by design (they manage the
 # session itself); the account page and its conflict declaration belong to everyone.
+DASHBOARD = frozenset({"leadership", "supervisor", "admin"})
 ACCESS: dict[str, dict[str, frozenset[str]]] = {
     "admin.home": {"GET": EVERYONE},
     "admin.login": {"GET": EVERYONE, "POST": EVERYONE},
@@ -51,7 +52,16 @@ ACCESS: dict[str, dict[str, frozenset[str]]] = {
     "admin.case_audit": {"GET": frozenset({"supervisor"})},
     "admin.audit_log": {"GET": ADMIN},
     # Aggregate statistics: never a single case (issue 4).
-    "admin.dashboard": {"GET": frozenset({"leadership", "supervisor", "admin"})},
+    "admin.dashboard": {"GET": DASHBOARD},
+    "admin.dashboard_export_csv": {"GET": DASHBOARD},
+    "admin.dashboard_export_xlsx": {"GET": DASHBOARD},
+    "admin.reports": {"GET": DASHBOARD},
+    "admin.report": {"GET": DASHBOARD},
+    # The report's obstacles, solutions and evaluation are written by the unit's heads.
+    "admin.report_notes": {
+        "GET": frozenset({"supervisor", "admin"}),
+        "POST": frozenset({"supervisor", "admin"}),
+    },
     # Accounts: admins manage them; supervisors read them and grant key access.
     "admin.staff_list": {"GET": frozenset({"admin", "supervisor"})},
     "admin.staff_new": {"GET": ADMIN, "POST": ADMIN},
@@ -150,6 +160,7 @@ def build_world(app: Flask, init_result: InitResult) -> World:
         "category_id": category_id,
         "year": date.today().year,
         "day": date.today().isoformat(),
+        "period_key": f"{date.today().year}-{date.today().month:02d}",
     }
     return World(clients, values, markers)
 
