@@ -56,6 +56,10 @@ ACCESS: dict[str, dict[str, frozenset[str]]] = {
     "admin.dashboard_export_csv": {"GET": DASHBOARD},
     "admin.dashboard_export_xlsx": {"GET": DASHBOARD},
     "admin.reports": {"GET": DASHBOARD},
+    # Personal tokens of the statistics API.
+    "admin.api_tokens": {"GET": DASHBOARD},
+    "admin.api_token_create": {"POST": DASHBOARD},
+    "admin.api_token_revoke": {"POST": DASHBOARD},
     "admin.report": {"GET": DASHBOARD},
     # The report's obstacles, solutions and evaluation are written by the unit's heads.
     "admin.report_notes": {
@@ -161,6 +165,7 @@ def build_world(app: Flask, init_result: InitResult) -> World:
         "year": date.today().year,
         "day": date.today().isoformat(),
         "period_key": f"{date.today().year}-{date.today().month:02d}",
+        "token_id": 1,
     }
     return World(clients, values, markers)
 

@@ -1,31 +1,47 @@
-"""API routes. Reports are validated by the same ReportForm as the HTML page."""
+"""API routes. Reports are validated by the same ReportForm as the HTML page; the
+statistics come from the same ``collect`` as the leadership dashboard."""
 
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from datetime import timedelta
+from typing import Any, get_args
 
 from flask import Response, g, jsonify, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
+from wbs import audit, staff_sessions
 from wbs.api import blueprint
 from wbs.api.openapi import openapi_document
+from wbs.api_tokens import verify_token
 from wbs.app_context import db_session, server_keys, settings
 from wbs.errors import error_response
 from wbs.extensions import limiter
+from wbs.installation import now_utc
 from wbs.intake import ReportContent, UnknownReference, load_intake_keys
 from wbs.limits import lookup_failed, report_was_filed, status_limit, submit_limit
+from wbs.models import Staff
 from wbs.public.filing import file
 from wbs.public.forms import ReportForm
 from wbs.public.status_text import event_label, status_label
 from wbs.reference_data import agency_choices, category_choices
 from wbs.reporter_access import open_with_code, reporter_view
+from wbs.stats_dashboard import FilterReason, StatsRequestError, collect, read_request
+from wbs.stats_json import figures_to_json
+from wbs.stats_messages import stats_problem
 from wbs.tracking_code import CodeFormatError, MistypedCodeError, TrackingCode
 
 # The fields of a report as the reporter writes them, whatever channel he uses.
 REPORT_FIELDS = tuple(field.name for field in dataclasses.fields(ReportContent))
+# The staff session cookie case_admin/auth.py sets (path "/"), read here without
+# importing the staff blueprint (DESIGN.md, "Layout": nothing imports a blueprint).
+STAFF_COOKIE = "wbs_staff"
+FILTER_REASONS: frozenset[str] = frozenset(get_args(FilterReason))
+# Who may read the statistics: the roles of the leadership dashboard
+# (case_admin.dashboard_views.DASHBOARD_ROLES; tests/test_stats_api.py keeps them equal).
+STATS_ROLES = frozenset({"leadership", "supervisor", "admin"})
 
 
 def _json_body() -> dict[str, Any] | Response:
@@ -184,3 +200,99 @@ def report_status() -> Response:
             ],
         }
     )
+
+
+# --- statistics for leadership (issue 4) ---------------------------------------------------
+
+
+def _unauthorised(invalid_token: bool) -> Response:
+    response = error_response(
+        401,
+        "unauthorized",
+        _("Send a valid API token (Authorization: Bearer ...) or log in as staff."),
+    )
+    # RFC 6750, section 3: say which scheme, and that a token was sent but refused.
+    challenge = 'Bearer realm="wbs"'
+    if invalid_token:
+        challenge += ', error="invalid_token"'
+    response.headers["WWW-Authenticate"] = challenge
+    return response
+
+
+def _session_staff() -> Staff | None:
+    """The account of a complete staff login (TOTP given), as case_admin.auth sees it."""
+    cookie = request.cookies.get(STAFF_COOKIE)
+    if not cookie:
+        return None
+    config = settings()
+    session = db_session()
+    opened = staff_sessions.resume(
+        session,
+        cookie,
+        now_utc(),
+        timedelta(minutes=config.staff_idle_minutes),
+        timedelta(hours=config.staff_session_hours),
+    )
+    if opened is None or opened.stage != "active":
+        return None
+    staff = session.get(Staff, opened.staff_id)
+    return staff if staff is not None and staff.active else None
+
+
+def _stats_caller() -> tuple[Staff, bool] | Response:
+    """The account asking, and whether it came with a token; or the 401 answer.
+
+    An Authorization header, when sent, is the only credential looked at: a bad one is
+    refused even when a staff cookie comes along.
+    """
+    header = request.headers.get("Authorization", "")
+    if header:
+        scheme, _space, token = header.partition(" ")
+        if scheme.lower() != "bearer":
+            return _unauthorised(invalid_token=False)
+        staff = verify_token(db_session(), token, settings().today())
+        return _unauthorised(invalid_token=True) if staff is None else (staff, True)
+    staff = _session_staff()
+    # resume() slides the session's idle expiry or deletes an expired one.
+    db_session().commit()
+    return _unauthorised(invalid_token=False) if staff is None else (staff, False)
+
+
+@blueprint.get("/stats")
+def stats() -> Response:
+    caller = _stats_caller()
+    if isinstance(caller, Response):
+        return caller
+    staff, with_token = caller
+    session = db_session()
+    if not staff.role_set & STATS_ROLES:
+        session.commit()  # the token's last use, even when refused
+        return error_response(
+            403,
+            "forbidden",
+            _("Only leadership, supervisors and admins may read the statistics."),
+        )
+    config = settings()
+    today = config.today()
+    try:
+        stats_request = read_request(session, request.args, today)
+    except StatsRequestError as error:
+        session.commit()
+        code = error.reason if error.reason in FILTER_REASONS else "invalid_period"
+        return error_response(400, code, stats_problem(error.reason), reason=error.reason)
+    figures = collect(session, stats_request, today, config.small_cell_threshold)
+    if with_token:
+        # Programs read the statistics unattended: each read is recorded, with the
+        # period only (the statistics hold no case, so there is no case to name).
+        audit.record(
+            session,
+            server_keys().audit_chain,
+            "stats.api_read",
+            at=now_utc(),
+            staff_id=staff.id,
+            detail=stats_request.period.key,
+        )
+    session.commit()
+    response = jsonify(figures_to_json(figures))
+    response.headers["Cache-Control"] = "no-store"
+    return response
