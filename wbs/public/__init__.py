@@ -4,4 +4,4 @@ from flask import Blueprint
 
 blueprint = Blueprint("public", __name__)
 
-from wbs.public import views  # noqa: E402,F401  (routes register on import)
+from wbs.public import transparency_views, views  # noqa: E402,F401  (routes register on import)
