@@ -17,7 +17,7 @@ from wbs.stats_dashboard import StatsRequestError, read_request
 from wbs.stats_history import overdue_history, take_snapshot
 from wbs.stats_periods import Period, quarter, year
 from wbs.stats_protection import protected
-from wbs.stats_queries import Scope, by_agency, by_month, overview
+from wbs.stats_queries import Scope, agency_ranking, by_agency, by_month, overview
 
 D = date
 
@@ -148,3 +148,18 @@ def test_stats_snapshot_command(stats_db: Flask) -> None:  # noqa: F811
     assert "Backlog snapshot of 2026-09-30: 13 open cases." in result.output
     result = runner.invoke(args=["stats-snapshot", "--day", "30-09-2026"])
     assert result.exit_code == 2 and "is not a date" in result.output
+
+
+def test_ranking_by_follow_up_completion(stats_db: Flask) -> None:  # noqa: F811
+    ranking = run(stats_db, agency_ranking, year(2026))
+    # DINKES 3 of 4 done (0.75), DISDIK 1 of 3; DPUPR and the rest have no finding.
+    assert [(s.code, s.follow_up_rate) for s in ranking.by_follow_up()] == [
+        ("DINKES", 0.75),
+        ("DISDIK", pytest.approx(1 / 3)),
+    ]
+    # Published: DISDIK's 1 done is "< 3", and DINKES's 3 is hidden ("x") so that the
+    # column total cannot give it back; neither rate is shown (it would give the count
+    # back), so both come after any shown rate, by name, and are still listed.
+    shown = protected(ranking, 3).by_follow_up()
+    assert [(s.code, s.follow_up_rate) for s in shown] == [("DINKES", None), ("DISDIK", None)]
+    assert [s.follow_up_done.display() for s in shown] == ["x", "< 3"]

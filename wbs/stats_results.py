@@ -18,6 +18,10 @@ N = TypeVar("N", int, Cell)
 Milestone = Literal["acknowledgement", "first_feedback", "closure"]
 
 
+def _is_zero(count: int | Cell) -> bool:
+    return count == 0 if isinstance(count, int) else count.value == 0
+
+
 @dataclass(frozen=True)
 class Overview(Generic[N]):
     """The cohort of cases received in the period, by current status and by outcome.
@@ -140,6 +144,19 @@ class AgencyRanking(Generic[N]):
     period: Period
     weights: Mapping[str, int]
     scores: tuple[AgencyScore[N], ...]
+
+    def by_follow_up(self) -> list[AgencyScore[N]]:
+        """Agencies with substantiated findings (hidden counts included), highest
+        follow-up rate first; a rate that cannot be published (None) comes last."""
+        with_findings = [score for score in self.scores if not _is_zero(score.substantiated)]
+        return sorted(
+            with_findings,
+            key=lambda score: (
+                score.follow_up_rate is None,
+                -(score.follow_up_rate or 0.0),
+                *score.name_key,
+            ),
+        )
 
 
 @dataclass(frozen=True)
