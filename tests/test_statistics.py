@@ -196,6 +196,23 @@ def test_complementary_suppression_in_a_row_and_a_column() -> None:
     assert shown(pair) == [["< 3", "< 3", "9"]]
 
 
+def test_hidden_cells_whose_bounds_pin_them_are_protected_too() -> None:
+    # A reader knows "< 3" is 1 or 2 and "x" at least 3 (the README says so).
+    # Two "< 3" adding up to 2 are both 1, and adding up to 4 both 2: hide the 9 as well.
+    assert shown(protect_table([[1, 1, 9]], 3, column_totals=False)) == [["< 3", "< 3", "x"]]
+    assert shown(protect_table([[2, 2, 9]], 3, column_totals=False)) == [["< 3", "< 3", "x"]]
+    # Adding up to 3 they may be 1 + 2 or 2 + 1: nothing more to hide.
+    assert shown(protect_table([[1, 2, 9]], 3, column_totals=False)) == [["< 3", "< 3", "9"]]
+    # [1, 3, 9]: hiding the 3 beside the 1 is not enough, since "x" + "< 3" = 13 - 9 = 4
+    # leaves x = 3 and the "< 3" = 1 as the only answer; the 9 is hidden as well.
+    assert shown(protect_table([[1, 3, 9]], 3, column_totals=False)) == [["< 3", "x", "x"]]
+    # Three "< 3" adding up to 3 (each 1) and nothing else to hide: the total goes.
+    only_small = protect_table([[1, 1, 1]], 3, column_totals=False)
+    assert [c.display() for c in only_small.row_totals or ()] == ["x"]
+    # With threshold 2, "< 2" means 1 by itself: no further hiding on that account.
+    assert shown(protect_table([[1, 1, 9]], 2, column_totals=False)) == [["< 2", "< 2", "9"]]
+
+
 def test_complementary_suppression_spreads_until_no_line_is_solvable() -> None:
     table = protect_table([[1, 5, 7], [4, 6, 8], [3, 9, 10]], 3)
     # By hand: row 0 hides 5 beside the 1; column 0 hides 3; column 1 then hides 6;
@@ -579,7 +596,9 @@ def test_protected_overview_hides_small_counts(stats_db: Flask) -> None:
     assert result.forwarded.display() == "< 3"
     assert result.forwarded_by_destination["kpk"].display() == "< 3"
     assert result.forwarded_by_destination["ombudsman"].display() == "0"
-    assert result.rejected.display() == "3"
+    # Rejected: 3 = incomplete + no evidence + duplicate, each "< 3", so each would be
+    # exactly 1: the total is hidden too.
+    assert result.rejected.display() == "x"
     assert {k: v.display() for k, v in result.rejected_by_reason.items() if v.suppressed} == {
         "incomplete": "< 3",
         "no_evidence": "< 3",

@@ -21,6 +21,8 @@ SuppressionReason = Literal["small", "complementary"]
 # What a cell hidden only to protect another one shows: its value is not small, so
 # "< 3" would be false. "x" is the usual "confidential" mark of statistical offices.
 HIDDEN_MARK = "x"
+# The upper bound a reader knows of an "x": none.
+_UNBOUNDED = 2**62
 
 
 @dataclass(frozen=True)
@@ -93,19 +95,23 @@ def protect_table(
        is suppressed ("< 3").
     2. Complementary suppression: a published line (a row when ``row_totals``, a column
        when ``column_totals``, and the line of totals itself) is an equation
-       ``cells = total``. When exactly one of its members (cells or total) is suppressed,
-       that one follows by subtraction; so the smallest shown non-zero cell of the line
-       (ties: the first) is suppressed too (shown "x", since it is not small). This
-       repeats until no published line has exactly one suppressed member, because each
-       added suppression may leave another line with exactly one.
+       ``cells = total``. A reader knows each published member exactly, each "< 3" to lie
+       in 1 .. threshold - 1, and each "x" to be at least the threshold. A line is
+       *exposed* when the equation with those bounds leaves a hidden member only one
+       possible value: one hidden cell beside shown ones (plain subtraction), but also
+       two "< 3" whose total is 2 or 4 (both 1, both 2), or a "< 3" beside an "x" whose
+       total leaves the "x" exactly the threshold. Then the smallest shown non-zero cell
+       of the line (ties: the first) is hidden too (shown "x", since it is not small).
+       This repeats until no published line is exposed, because each added suppression
+       may expose another line.
 
     Totals are chosen only as a last resort: when the line has no other non-zero cell
-    (its one hidden cell then equals its total), the total is hidden instead. A hidden
-    total is a member of the line of totals, which the same rule then protects.
+    to hide, the total is hidden instead. A hidden total is a member of the line of
+    totals, which the same rule then protects.
 
-    This closes subtraction within one row or column, the attack a reader of a printed
-    table can do by hand; it is not a full linear-programming audit (as tau-ARGUS does)
-    against combinations of several lines.
+    This closes what a reader can work out from one row or column at a time, by hand;
+    it is not a full linear-programming audit (as tau-ARGUS does) against combinations
+    of several lines.
 
     Tables whose columns are not parts of one whole (received, substantiated, closed per
     agency) pass ``row_totals=False``: only their column totals add up.
@@ -131,20 +137,56 @@ def protect_table(
         lines.append(([(height, j) for j in range(width)], (height, width)))
         lines.append(([(i, width) for i in range(height)], (height, width)))
 
+    def bounds(i: int, j: int) -> tuple[int, int]:
+        """What a reader knows of one member: its value, or the range its mark allows."""
+        cell = grid[i][j]
+        if not cell.suppressed:
+            return values[i][j], values[i][j]
+        if cell.reason == "small":
+            return 1, threshold - 1
+        return threshold, _UNBOUNDED
+
+    def exposed(members: list[tuple[int, int]], total: tuple[int, int]) -> bool:
+        """Whether ``cells = total`` pins a hidden member to one value it did not have
+        already (with threshold 2, "< 2" means 1 by itself)."""
+        cells = [bounds(i, j) for i, j in members]
+        low_total, high_total = bounds(*total)
+        low_sum, high_sum = sum(low for low, _ in cells), sum(high for _, high in cells)
+        spots = [*members, total]
+        for index, (i, j) in enumerate(spots):
+            if not grid[i][j].suppressed:
+                continue
+            low, high = bounds(i, j)
+            if (i, j) == total:
+                # total = sum of the cells
+                can_low, can_high = max(low, low_sum), min(high, high_sum)
+            else:
+                # cell = total - the other cells
+                others_low, others_high = low_sum - cells[index][0], high_sum - cells[index][1]
+                can_low = max(low, low_total - others_high)
+                can_high = min(high, high_total - others_low)
+            if can_low == can_high and low != high:
+                return True
+        return False
+
     changed = True
     while changed:
         changed = False
         for members, total in lines:
-            suppressed = [spot for spot in [*members, total] if grid[spot[0]][spot[1]].suppressed]
-            if len(suppressed) != 1:
+            if not exposed(members, total):
                 continue
             candidates = [
                 (values[i][j], index, (i, j))
                 for index, (i, j) in enumerate(members)
                 if not grid[i][j].suppressed and values[i][j] > 0
             ]
-            # No other non-zero cell: the hidden one equals the total, so hide the total.
-            _, _, (i, j) = min(candidates) if candidates else (0, 0, total)
+            if candidates:
+                _, _, (i, j) = min(candidates)
+            elif not grid[total[0]][total[1]].suppressed:
+                # No other non-zero cell to hide: hide the total.
+                i, j = total
+            else:
+                continue  # nothing left to hide in this line
             grid[i][j] = _hide(values[i][j], threshold)
             changed = True
 

@@ -33,7 +33,10 @@ def _protect_parts(parts: Mapping[str, int], threshold: int) -> tuple[dict[str, 
 
 
 def _protect_overview(result: Overview[int], threshold: int) -> Overview[Cell]:
-    by_status, received = _protect_parts(result.by_status, threshold)
+    by_status, _ = _protect_parts(result.by_status, threshold)
+    # The received count is the total of every breakdown (agency, category, month) too,
+    # where it is published: hiding it here would protect nothing.
+    received = protect(result.received, threshold)
     destinations, forwarded = _protect_parts(result.forwarded_by_destination, threshold)
     reasons, rejected = _protect_parts(result.rejected_by_reason, threshold)
     return Overview(
