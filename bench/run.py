@@ -5,7 +5,9 @@ database is created and dropped; SQLite when unset), WBS_BENCH_SECONDS (length o
 load phase, default 20), WBS_BENCH_CLIENTS (default 4), WBS_BENCH_MEMORY_RUNS (fresh
 servers per memory variant, default 2), WBS_BENCH_AUDIT_ENTRIES (audit chain length,
 default 1,000,000, always in PostgreSQL: see bench/audit.py), WBS_BENCH_QUEUE_CASES (cases
-for the queue benchmark, default 1,000,000, PostgreSQL too: see bench/queue.py).
+for the queue benchmark, default 1,000,000, PostgreSQL too: see bench/queue.py),
+WBS_BENCH_DASHBOARD_CASES (cases for the dashboard benchmark, default 1,000,000, PostgreSQL
+too: see bench/dashboard.py).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import audit, kdf, load, memory, queue
+from bench import audit, dashboard, kdf, load, memory, queue
 from bench.cpu import CpuWatch
 from bench.server import REPO, bench_database, gunicorn, prepare, server_env
 
@@ -56,10 +58,13 @@ def main() -> int:
     results["audit"] = audit_results
     queue_results = queue.run_in_suite()
     results["queue"] = queue_results
+    dashboard_results = dashboard.run_in_suite()
+    results["dashboard"] = dashboard_results
     path = _write(results)
     _print_table(results)
     audit.print_results(audit_results)
     queue.print_results(queue_results)
+    dashboard.print_results(dashboard_results)
     _say(f"\nResults written to {path.relative_to(REPO)}")
     return 0
 

@@ -393,18 +393,18 @@ def handling_times(
 
 def backlog(session: Session, today: date, scope: Scope = EVERYTHING) -> Backlog[int]:
     c = CASES.c
-    # Same overdue rule as the queue (wbs/deadlines.is_overdue); the (status, due_on) index
-    # covers this query.
+    # Same overdue rule as the queue (wbs/deadlines.is_overdue). The open statuses are
+    # listed rather than "!= closed", so that the (status, due_on, id) index serves the
+    # query instead of a scan of every case (bench/dashboard.py: 119 → 21 ms at 1,000,000).
     found = {
         status: (number, overdue)
         for status, number, overdue in session.execute(
             select(c.status, func.count(), _count_if(c.due_on < today))
-            .where(c.status != "closed", *scope.conditions())
+            .where(c.status.in_(OPEN_STATUSES), *scope.conditions())
             .group_by(c.status)
         )
     }
     stages = [BacklogStage(status, *found.get(status, (0, 0))) for status in OPEN_STATUSES]
-    stages += [BacklogStage(s, *found[s]) for s in found if s not in OPEN_STATUSES]
     open_ = sum(stage.open for stage in stages)
     overdue = sum(stage.overdue for stage in stages)
     return Backlog(today, tuple(stages), open_, overdue, overdue / open_ if open_ else None)
