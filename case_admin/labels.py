@@ -26,6 +26,8 @@ ROLE_LABELS: dict[str, LazyString] = {
     "supervisor": _l("Supervisor (Inspektur / Irban)"),
     "leadership": _l("Leadership (pimpinan)"),
     "sakip": _l("SAKIP officer"),
+    "agency_staff": _l("Agency staff (operator OPD)"),
+    "agency_head": _l("Head of agency (kepala OPD)"),
 }
 
 

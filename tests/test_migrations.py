@@ -338,9 +338,72 @@ class StatisticsTester(DataTester):
             )
 
 
+class SakipTester(DataTester):
+    """0004 adds the e-SAKIP tables, the agency head's name and the agency of an agency
+    account: staff (a table SQLite rebuilds to add the foreign key) and cases keep every
+    field, existing staff belong to no agency, and a performance tree can be built."""
+
+    revision = "0004"
+
+    def seed(self) -> None:
+        StatisticsTester(self.engine).seed()
+        with self.engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO api_token (staff_id, name, token_hash, created_at, expires_on) "
+                    "VALUES (1, 'dashboard', :hash, '2026-01-02 03:04:05', :day)"
+                ),
+                {"hash": b"\x02" * 32, "day": date(2026, 4, 1)},
+            )
+
+    def check(self) -> None:
+        with self.engine.connect() as connection:
+            case = connection.execute(sa.text("SELECT * FROM case_file WHERE id = 7")).one()
+            staff = connection.execute(sa.text("SELECT * FROM staff WHERE id = 1")).one()
+            agency = connection.execute(sa.text("SELECT * FROM agency WHERE id = 1")).one()
+            token = connection.execute(sa.text("SELECT * FROM api_token")).one()
+        assert bytes(case.body) == StatisticsTester.blob and case.status == "triage"
+        assert (staff.username, staff.roles, staff.agency_id) == ("irban", "investigator", None)
+        assert not staff.must_change_password and staff.failed_logins == 0
+        assert agency.head_name is None and agency.active
+        assert token.staff_id == 1 and bytes(token.token_hash) == b"\x02" * 32
+        with self.engine.begin() as connection:
+            connection.execute(sa.text("UPDATE staff SET agency_id = 1 WHERE id = 1"))
+            connection.execute(
+                sa.text(
+                    "INSERT INTO performance_node (id, agency_id, parent_id, level, code, name, "
+                    "weight, sort_order, active) VALUES (1, 1, NULL, 'tujuan', '1.01', "
+                    "'Meningkatnya derajat kesehatan', 1, 0, :t)"
+                ),
+                {"t": True},
+            )
+            connection.execute(
+                sa.text(
+                    "INSERT INTO indicator (id, node_id, name, unit, polarity, weight, sort_order, "
+                    "active) VALUES (1, 1, 'Angka kematian bayi', 'per 1.000', 'lower', 1, 0, :t)"
+                ),
+                {"t": True},
+            )
+            connection.execute(
+                sa.text(
+                    "INSERT INTO indicator_value (indicator_id, year, period, target, "
+                    "realisation, note, updated_at) VALUES (1, 2026, 'Y', 7, 6.5, '', "
+                    "'2026-12-31 10:00:00')"
+                )
+            )
+            value = connection.execute(
+                sa.text("SELECT target, realisation FROM indicator_value")
+            ).one()
+        # NUMERIC keeps the decimals exactly.
+        assert (str(value.target).rstrip("0").rstrip("."), str(value.realisation).rstrip("0")) == (
+            "7",
+            "6.5",
+        )
+
+
 DATA_TESTERS: dict[str, type[DataTester]] = {
     tester.revision: tester
-    for tester in (InitialSchemaTester, CaseManagementTester, StatisticsTester)
+    for tester in (InitialSchemaTester, CaseManagementTester, StatisticsTester, SakipTester)
 }
 
 

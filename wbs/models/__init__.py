@@ -13,11 +13,34 @@ from wbs.models.case import (
 from wbs.models.keys import InstallationValue, UnitKey, UnitKeyWrap
 from wbs.models.operations import AuditEntry, AuditHead, Holiday, OutboxMail
 from wbs.models.reference import Agency, Category
+from wbs.models.sakip import (
+    AgencyYear,
+    EvaluationFinding,
+    EvaluationScore,
+    Indicator,
+    IndicatorValue,
+    MonthlyRealisation,
+    PerformanceNode,
+    ProcurementPackage,
+    RiskEntry,
+    SakipEvaluation,
+)
 from wbs.models.sessions import ReporterSession, SubmissionReceipt
-from wbs.models.staff import ROLES, ApiToken, Staff, StaffConflict, StaffSession
+from wbs.models.staff import AGENCY_ROLES, ROLES, ApiToken, Staff, StaffConflict, StaffSession
 from wbs.models.statistics import BacklogSnapshot, ReportNote, SiteSetting
 
 __all__ = [
+    "AGENCY_ROLES",
+    "AgencyYear",
+    "EvaluationFinding",
+    "EvaluationScore",
+    "Indicator",
+    "IndicatorValue",
+    "MonthlyRealisation",
+    "PerformanceNode",
+    "ProcurementPackage",
+    "RiskEntry",
+    "SakipEvaluation",
     "ROLES",
     "Agency",
     "ApiToken",

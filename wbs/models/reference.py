@@ -17,6 +17,10 @@ class Agency(Base):
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The head of the agency (kepala OPD), printed on its SAKIP pages.
+    head_name: Mapped[str | None] = mapped_column(String(200))
+    head_title: Mapped[str | None] = mapped_column(String(200))
+    head_nip: Mapped[str | None] = mapped_column(String(30))
 
 
 class Category(Base):

@@ -20,7 +20,20 @@ from wbs.models.base import Base
 
 # DESIGN.md, "Who uses it": intake officer (verifikator), investigator (pemeriksa),
 # supervisor (Inspektur / Irban), leadership (pimpinan), sakip officer, admin.
-ROLES = ("admin", "intake", "investigator", "supervisor", "leadership", "sakip")
+# Issue 5 adds the agencies' own accounts: agency staff (operator OPD) enter their
+# agency's realisations; the agency head (kepala OPD) reads its whole picture. Both
+# need ``agency_id`` and reach that agency only.
+ROLES = (
+    "admin",
+    "intake",
+    "investigator",
+    "supervisor",
+    "leadership",
+    "sakip",
+    "agency_staff",
+    "agency_head",
+)
+AGENCY_ROLES = frozenset({"agency_staff", "agency_head"})
 
 
 class Staff(Base):
@@ -52,6 +65,8 @@ class Staff(Base):
     locked_until: Mapped[datetime | None] = mapped_column(DateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # The agency of an agency account (AGENCY_ROLES); None for everyone else.
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"))
 
     @property
     def role_set(self) -> frozenset[str]:
