@@ -26,6 +26,8 @@ from pathlib import Path
 import psycopg
 from sqlalchemy.engine import make_url
 
+from bench import postgres_part
+from bench.postgres_part import size
 from bench.server import BIN, REPO, server_env
 from wbs.audit import GENESIS_HASH, entry_hash, verify
 from wbs.db import Database, migrate
@@ -208,16 +210,14 @@ def print_results(results: dict[str, object] | None) -> None:
     _say(f"  it printed: {results['command_output']}")
 
 
+def _count() -> int:
+    return size("WBS_BENCH_AUDIT_ENTRIES", DEFAULT_ENTRIES)
+
+
 def run_in_suite() -> dict[str, object] | None:
-    """For `make bench`: the audit part, or a note when no PostgreSQL can be reached."""
-    try:
-        return run(int(os.environ.get("WBS_BENCH_AUDIT_ENTRIES") or DEFAULT_ENTRIES))
-    except psycopg.OperationalError as error:
-        _say(f"Audit benchmark skipped: no PostgreSQL to create a database in ({error}).")
-        return None
+    return postgres_part.run_in_suite("Audit", run, _count())
 
 
 def main() -> int:
-    results = run(int(os.environ.get("WBS_BENCH_AUDIT_ENTRIES") or DEFAULT_ENTRIES))
-    print_results(results)
+    print_results(run(_count()))
     return 0

@@ -19,7 +19,6 @@ every request ends in a rollback, on which psycopg forgets what it prepared.
 
 from __future__ import annotations
 
-import os
 import secrets
 import statistics
 import tempfile
@@ -35,7 +34,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.engine import make_url
 
+from bench import postgres_part
 from bench.audit import fresh_database
+from bench.postgres_part import size
 from case_admin.auth import COOKIE
 from wbs import create_app, staff_sessions
 from wbs.app_context import database
@@ -528,16 +529,11 @@ def print_results(results: dict[str, float] | None) -> None:
 
 
 def _count() -> int:
-    return int(os.environ.get("WBS_BENCH_DASHBOARD_CASES") or 1_000_000)
+    return size("WBS_BENCH_DASHBOARD_CASES", 1_000_000)
 
 
 def run_in_suite() -> dict[str, float] | None:
-    """For `make bench`: the dashboard part, or a note when no PostgreSQL can be reached."""
-    try:
-        return run(_count())
-    except psycopg.OperationalError as error:
-        _say(f"Dashboard benchmark skipped: no PostgreSQL to create a database in ({error}).")
-        return None
+    return postgres_part.run_in_suite("Dashboard", run, _count())
 
 
 def main() -> int:

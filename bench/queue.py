@@ -11,7 +11,6 @@ fresh database; WBS_BENCH_QUEUE_CASES changes the count).
 
 from __future__ import annotations
 
-import os
 import statistics
 import time
 from collections.abc import Callable
@@ -20,7 +19,9 @@ from datetime import date
 import psycopg
 from sqlalchemy.engine import make_url
 
+from bench import postgres_part
 from bench.audit import fresh_database
+from bench.postgres_part import size
 from wbs.case_permissions import Actor
 from wbs.case_queue import PAGE_SIZE, QueueFilters, decode_cursor, load_page
 from wbs.db import Database, migrate
@@ -188,16 +189,11 @@ def print_results(results: dict[str, float] | None) -> None:
 
 
 def _count() -> int:
-    return int(os.environ.get("WBS_BENCH_QUEUE_CASES") or 1_000_000)
+    return size("WBS_BENCH_QUEUE_CASES", 1_000_000)
 
 
 def run_in_suite() -> dict[str, float] | None:
-    """For `make bench`: the queue part, or a note when no PostgreSQL can be reached."""
-    try:
-        return run(_count())
-    except psycopg.OperationalError as error:
-        _say(f"Queue benchmark skipped: no PostgreSQL to create a database in ({error}).")
-        return None
+    return postgres_part.run_in_suite("Queue", run, _count())
 
 
 def main() -> int:
