@@ -37,7 +37,6 @@ from sqlalchemy.engine import make_url
 from bench import postgres_part
 from bench.audit import fresh_database
 from bench.postgres_part import size
-from case_admin.auth import COOKIE
 from wbs import create_app, staff_sessions
 from wbs.app_context import database
 from wbs.app_context import settings as app_settings
@@ -45,6 +44,7 @@ from wbs.case_actions import FORWARD_DESTINATIONS, REJECTION_REASONS
 from wbs.db import Database, migrate
 from wbs.installation import now_utc
 from wbs.settings import Settings, normalise_database_url
+from wbs.staff_auth import COOKIE
 from wbs.stats_dashboard import Figures, collect, read_request
 from wbs.stats_periods import Period
 from wbs.stats_queries import OPEN_STATUSES, SEVERITY_WEIGHTS

@@ -8,8 +8,8 @@ blueprint = Blueprint("admin", __name__, url_prefix="/admin")
 
 @blueprint.context_processor
 def _staff_template_globals() -> dict[str, object]:
-    from case_admin.auth import current_officer
     from case_admin.labels import role_label
+    from wbs.staff_auth import current_officer
 
     return {"officer": current_officer(), "role_label": role_label}
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from flask import render_template, request
 
 from case_admin import blueprint
-from case_admin.auth import Officer, record, requires
 from case_admin.case_context import names, visible_case
 from wbs import MAX_ID
 from wbs.app_context import db_session
 from wbs.audit import entries_for_case, recent_entries
 from wbs.case_reference import case_reference
+from wbs.staff_auth import Officer, record, requires
 
 PAGE = 50
 

@@ -7,7 +7,6 @@ from datetime import date
 from flask import abort
 from sqlalchemy import select
 
-from case_admin.auth import Officer
 from wbs import notifications
 from wbs.app_context import db_session, server_keys, settings
 from wbs.case_actions import Handling
@@ -18,6 +17,7 @@ from wbs.holiday_calendar import working_calendar
 from wbs.installation import now_utc
 from wbs.key_rotation import open_case_key
 from wbs.models import Agency, Case, Category, Staff
+from wbs.staff_auth import Officer
 
 
 def actor_of(officer: Officer) -> Actor:

@@ -19,7 +19,6 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
 from case_admin import blueprint
-from case_admin.auth import CASE_ROLES, Officer, record, requires
 from case_admin.case_context import case_key, handling_for, names, today, visible_case
 from case_admin.labels import (
     EVENT_LABELS,
@@ -40,6 +39,7 @@ from wbs.case_reference import case_reference
 from wbs.deadlines import open_deadlines
 from wbs.holiday_calendar import milestones_of
 from wbs.models import Attachment, Case, CaseProposal, Staff, StaffConflict
+from wbs.staff_auth import CASE_ROLES, Officer, record, requires
 from wbs.workflow import STATES
 
 

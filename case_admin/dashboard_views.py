@@ -12,11 +12,11 @@ from flask import render_template, request
 from flask_babel import format_decimal, format_number, get_locale
 
 from case_admin import blueprint
-from case_admin.auth import Officer, requires
 from case_admin.dashboard_charts import dashboard_charts
 from case_admin.labels import FORWARD_LABELS, REJECTION_LABELS, STATUS_LABELS
 from wbs.app_context import db_session, settings
 from wbs.reference_data import agency_choices, category_choices
+from wbs.staff_auth import Officer, requires
 from wbs.stats_dashboard import Figures, StatsRequest, StatsRequestError, collect, read_request
 from wbs.stats_messages import stats_problem
 from wbs.stats_periods import year

@@ -15,12 +15,12 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from case_admin import blueprint
-from case_admin.auth import Officer, record, requires
 from case_admin.dashboard_views import DASHBOARD_ROLES, figures_for_request
 from case_admin.labels import FORWARD_LABELS, REJECTION_LABELS, STATUS_LABELS
 from wbs.app_context import db_session
 from wbs.errors import error_response
 from wbs.small_cells import Cell
+from wbs.staff_auth import Officer, record, requires
 from wbs.stats_dashboard import Figures, Filter
 from wbs.stats_export import Column, ExportTable, MetaValue, Row, to_csv, to_xlsx
 from wbs.stats_results import Breakdown

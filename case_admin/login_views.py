@@ -11,16 +11,6 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
 from case_admin import blueprint
-from case_admin.auth import (
-    COOKIE,
-    STAGE_ENDPOINTS,
-    Officer,
-    current_officer,
-    open_staff_session,
-    record,
-    requires,
-    session_lifetimes,
-)
 from case_admin.forms import CodeForm, LoginForm, PasswordChangeForm
 from case_admin.password_text import password_problem_text
 from case_admin.staff_views import account_context
@@ -34,6 +24,16 @@ from wbs.limits import login_failed, login_limit
 from wbs.models import Staff
 from wbs.password_policy import password_problem
 from wbs.staff_accounts import password_hasher
+from wbs.staff_auth import (
+    COOKIE,
+    STAGE_ENDPOINTS,
+    Officer,
+    current_officer,
+    open_staff_session,
+    record,
+    requires,
+    session_lifetimes,
+)
 from wbs.staff_login import LoginPolicy, PasswordCheck
 from wbs.staff_sessions import OpenSession
 
@@ -80,6 +80,8 @@ def home() -> BaseResponse:
     if officer is not None and not officer.handles_cases:
         if officer.has("leadership"):
             return redirect(url_for("admin.dashboard"))
+        if officer.has("sakip", "agency_staff", "agency_head"):
+            return redirect(url_for("sakip.home"))
         return redirect(url_for("admin.staff_list" if officer.has("admin") else "admin.account"))
     return redirect(url_for("admin.queue"))
 

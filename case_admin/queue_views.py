@@ -8,7 +8,6 @@ from flask import render_template, request
 from sqlalchemy import select
 
 from case_admin import blueprint
-from case_admin.auth import CASE_ROLES, Officer, requires
 from case_admin.case_context import actor_of, names, today
 from case_admin.labels import status_label
 from wbs import MAX_ID
@@ -16,6 +15,7 @@ from wbs.app_context import db_session
 from wbs.case_queue import OPEN, QueueFilters, load_page
 from wbs.case_reference import case_id_from_reference, case_reference
 from wbs.models import Agency, Category, Staff
+from wbs.staff_auth import CASE_ROLES, Officer, requires
 from wbs.workflow import STATES
 
 

@@ -24,10 +24,10 @@ from case_admin.admin_forms import (
     HolidayForm,
     HolidayLoadForm,
 )
-from case_admin.auth import Officer, record, requires
 from wbs.app_context import db_session, settings
 from wbs.holiday_calendar import add_holiday, list_holidays, load_national_holidays, remove_holiday
 from wbs.models import Agency, Category
+from wbs.staff_auth import Officer, record, requires
 
 # --- agencies ------------------------------------------------------------------------
 

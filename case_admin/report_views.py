@@ -21,12 +21,12 @@ from wtforms import StringField, TextAreaField
 from wtforms.validators import Length
 
 from case_admin import blueprint
-from case_admin.auth import Officer, record, requires
 from case_admin.dashboard_charts import dashboard_charts
 from case_admin.dashboard_views import DASHBOARD_ROLES, figure_helpers
 from wbs.app_context import db_session, settings
 from wbs.installation import now_utc
 from wbs.models import ReportNote, Staff
+from wbs.staff_auth import Officer, record, requires
 from wbs.stats_dashboard import StatsRequest, collect
 from wbs.stats_periods import Period, PeriodError, month, parse_period, quarter
 from wbs.stats_queries import EVERYTHING

@@ -13,10 +13,10 @@ from werkzeug.wrappers import Response as BaseResponse
 from wtforms import BooleanField
 
 from case_admin import blueprint
-from case_admin.auth import Officer, record, requires
 from wbs.app_context import db_session
 from wbs.installation import now_utc
 from wbs.site_settings import TRANSPARENCY_AGENCIES, get_flag, set_flag
+from wbs.staff_auth import Officer, record, requires
 
 
 class SiteSettingsForm(FlaskForm):

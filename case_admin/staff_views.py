@@ -21,7 +21,6 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from case_admin import blueprint
 from case_admin.admin_forms import ConflictForm, StaffCreateForm, StaffDetailsForm
-from case_admin.auth import CASE_ROLES, Officer, record, requires
 from wbs import staff_sessions
 from wbs.access_keys import grant, has_key_access, revoke_officer_wraps, set_access_key
 from wbs.app_context import db_session, settings
@@ -30,6 +29,7 @@ from wbs.keyring import active_unit_key
 from wbs.models import Agency, Staff, StaffConflict, StaffSession, UnitKeyWrap
 from wbs.password_policy import password_problem
 from wbs.staff_accounts import create_staff, password_hasher
+from wbs.staff_auth import CASE_ROLES, Officer, record, requires
 
 # Who reaches the account pages: admins manage accounts, supervisors grant case access.
 ACCOUNT_PAGE_ROLES = ("admin", "supervisor")

@@ -19,7 +19,6 @@ from wtforms.validators import InputRequired, Length, NumberRange
 
 from case_admin import blueprint
 from case_admin.admin_forms import WholeNumberField
-from case_admin.auth import Officer, record, requires
 from case_admin.dashboard_views import DASHBOARD_ROLES
 from wbs.api_tokens import (
     DEFAULT_DAYS_VALID,
@@ -33,6 +32,7 @@ from wbs.api_tokens import (
 )
 from wbs.app_context import db_session, settings
 from wbs.installation import now_utc
+from wbs.staff_auth import Officer, record, requires
 
 
 class ApiTokenForm(FlaskForm):

@@ -96,10 +96,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     from case_admin import blueprint as admin_blueprint
     from wbs.api import blueprint as api_blueprint
     from wbs.public import blueprint as public_blueprint
+    from wbs.sakip.web import blueprint as sakip_blueprint
 
     app.register_blueprint(public_blueprint)
     app.register_blueprint(api_blueprint)
     app.register_blueprint(admin_blueprint)
+    app.register_blueprint(sakip_blueprint)
     csrf.exempt(api_blueprint)
     errors.register(app)
     app.context_processor(_template_globals)

@@ -90,6 +90,9 @@ class Settings:
     login_rate_limit: str = "30 per 15 minutes;100 per day"
     # Statistics: counts of 1 .. threshold - 1 are shown as "< threshold" (issue 4).
     small_cell_threshold: int = 3
+    # e-SAKIP (DOMAIN.md, "Indicator achievement"): an optional cap on capaian used in
+    # roll-ups, in percent (common choices 100 or 120); 0 = no cap, the default [P].
+    sakip_capaian_cap: int = 0
     testing: bool = False
 
     def today(self) -> date:
@@ -213,6 +216,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         login_lockout_minutes=_int(env, "WBS_LOGIN_LOCKOUT_MINUTES", 15),
         login_rate_limit=env.get("WBS_LOGIN_RATE_LIMIT") or Settings.login_rate_limit,
         small_cell_threshold=_int(env, "WBS_SMALL_CELL_THRESHOLD", 3),
+        sakip_capaian_cap=_int(env, "WBS_SAKIP_CAPAIAN_CAP", 0, minimum=0),
         # Last: arguments are evaluated in order, so a bad setting above raises before
         # a secret key file is ever created.
         secret_key=_secret_key(env, instance_path),

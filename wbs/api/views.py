@@ -35,7 +35,7 @@ from wbs.tracking_code import CodeFormatError, MistypedCodeError, TrackingCode
 
 # The fields of a report as the reporter writes them, whatever channel he uses.
 REPORT_FIELDS = tuple(field.name for field in dataclasses.fields(ReportContent))
-# The staff session cookie case_admin/auth.py sets (path "/"), read here without
+# The staff session cookie wbs/staff_auth.py sets (path "/"), read here without
 # importing the staff blueprint (DESIGN.md, "Layout": nothing imports a blueprint).
 STAFF_COOKIE = "wbs_staff"
 FILTER_REASONS: frozenset[str] = frozenset(get_args(FilterReason))
@@ -220,7 +220,7 @@ def _unauthorised(invalid_token: bool) -> Response:
 
 
 def _session_staff() -> Staff | None:
-    """The account of a complete staff login (TOTP given), as case_admin.auth sees it."""
+    """The account of a complete staff login (TOTP given), as wbs.staff_auth sees it."""
     cookie = request.cookies.get(STAFF_COOKIE)
     if not cookie:
         return None

@@ -1,0 +1,1 @@
+"""e-SAKIP queries and writes (SQLAlchemy, no Flask)."""

@@ -1,0 +1,3 @@
+"""Editing performance trees, indicators, targets and realisations."""
+
+from __future__ import annotations
