@@ -11,6 +11,7 @@ from wtforms import (
     BooleanField,
     DateField,
     IntegerField,
+    SelectField,
     SelectMultipleField,
     StringField,
 )
@@ -74,12 +75,16 @@ class StaffDetailsForm(FlaskForm):
         filters=[lambda value: value.strip() if isinstance(value, str) else value],
     )
     roles = CheckboxListField(_l("Roles"), [InputRequired(_l("Choose at least one role."))])
+    # Issue 5: the one agency an agency account (agency_staff, agency_head) reaches; 0 is
+    # none. The view offers the agencies and checks the choice against the roles.
+    agency = SelectField(_l("Agency"), coerce=int, validate_choice=False, default=0)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Set after construction, as wbs/public/forms.py does: plain (value, label) pairs
         # work on every WTForms 3.x.
         self.roles.choices = _role_choices()
+        self.agency.choices = [(0, _l("— none (not an agency account) —"))]
 
 
 class StaffCreateForm(StaffDetailsForm):

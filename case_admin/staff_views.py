@@ -27,6 +27,7 @@ from wbs.app_context import db_session, settings
 from wbs.installation import now_utc
 from wbs.keyring import active_unit_key
 from wbs.models import Agency, Staff, StaffConflict, StaffSession, UnitKeyWrap
+from wbs.models.staff import AGENCY_ROLES
 from wbs.password_policy import password_problem
 from wbs.staff_accounts import create_staff, password_hasher
 from wbs.staff_auth import CASE_ROLES, Officer, record, requires
@@ -129,6 +130,49 @@ def _roles_text(roles: set[str] | frozenset[str]) -> str:
     return ",".join(sorted(roles)) or "-"
 
 
+def _offer_agencies(form: StaffDetailsForm, current: int | None = None) -> None:
+    """The agencies an agency account may belong to: the active ones, and the one it
+    already has (so that saving does not silently drop an inactive agency)."""
+    query = select(Agency.id, Agency.name).order_by(Agency.name)
+    if current is None:
+        query = query.where(Agency.active.is_(True))
+    else:
+        query = query.where(Agency.active.is_(True) | (Agency.id == current))
+    form.agency.choices = list(form.agency.choices or []) + [
+        (agency_id, name) for agency_id, name in db_session().execute(query)
+    ]
+
+
+def _checked_agency(form: StaffDetailsForm, roles: frozenset[str] | set[str]) -> int | None:
+    """The account's agency for ``roles``, or None; an error on the form when refused.
+
+    An agency account (issue 5: agency staff, head of agency) reaches one agency's
+    e-SAKIP pages and nothing of the case work: it needs its agency, and a case role
+    would let it read reports, perhaps about its own colleagues. Any other account has
+    no agency (a stale one is cleared).
+    """
+    chosen = form.agency.data or None
+    if not roles & AGENCY_ROLES:
+        return None
+    if roles & CASE_ROLES:
+        form.roles.errors.append(
+            _(
+                "An agency account (agency staff, head of agency) cannot also hold a case "
+                "role (intake officer, investigator, supervisor): it must never see reports."
+            )
+        )
+        return None
+    offered = {value for value, _label in form.agency.choices or [] if value}
+    if chosen is None or chosen not in offered:
+        form.agency.errors.append(_("Choose the agency this agency account belongs to."))
+        return None
+    return chosen
+
+
+def _agency_refused(form: StaffDetailsForm) -> bool:
+    return bool(form.roles.errors or form.agency.errors)
+
+
 @blueprint.get("/staff")
 @requires(*ACCOUNT_PAGE_ROLES)
 def staff_list(officer: Officer) -> str:
@@ -144,14 +188,16 @@ def staff_list(officer: Officer) -> str:
 @requires("admin")
 def staff_new(officer: Officer) -> str | tuple[str, int]:
     form = StaffCreateForm()
+    _offer_agencies(form)
     if form.validate_on_submit():
         session = db_session()
         username = form.username.data or ""
         taken = session.scalar(select(Staff.id).where(func.lower(Staff.username) == username))
+        roles = set(form.roles.data or [])
+        agency_id = _checked_agency(form, roles)
         if taken is not None:
             form.username.errors.append(_("This username is already taken. Choose another."))
-        else:
-            roles = set(form.roles.data or [])
+        elif not _agency_refused(form):
             password = temporary_password(username)
             staff = create_staff(
                 session,
@@ -164,8 +210,12 @@ def staff_new(officer: Officer) -> str | tuple[str, int]:
                 now=now_utc(),
                 must_change_password=True,
             )
+            staff.agency_id = agency_id
+            detail = f"staff {staff.id} roles {_roles_text(roles)}"
             record(
-                "staff.created", officer.id, detail=f"staff {staff.id} roles {_roles_text(roles)}"
+                "staff.created",
+                officer.id,
+                detail=detail if agency_id is None else f"{detail} agency {agency_id}",
             )
             session.commit()
             return render_template(
@@ -187,6 +237,7 @@ def _details_form(target: Staff) -> StaffDetailsForm:
             "display_name": target.display_name,
             "email": target.email or "",
             "roles": sorted(target.role_set),
+            "agency": target.agency_id or 0,
         }
     )
 
@@ -204,6 +255,9 @@ def _save_details(officer: Officer, target: Staff, form: StaffDetailsForm) -> bo
             )
         )
         return False
+    agency_id = _checked_agency(form, new_roles)
+    if _agency_refused(form):
+        return False
     changed = []
     display_name = (form.display_name.data or "").strip()
     email = form.email.data or None
@@ -215,6 +269,13 @@ def _save_details(officer: Officer, target: Staff, form: StaffDetailsForm) -> bo
         changed.append("email")
     if changed:
         record("staff.updated", officer.id, detail=f"staff {target.id} {','.join(changed)}")
+    if agency_id != target.agency_id:
+        record(
+            "staff.agency_changed",
+            officer.id,
+            detail=f"staff {target.id} agency {agency_id or '-'} (was {target.agency_id or '-'})",
+        )
+        target.agency_id = agency_id
     if new_roles != old_roles:
         target.roles = " ".join(sorted(new_roles))
         record(
@@ -246,6 +307,7 @@ def staff_edit(officer: Officer, staff_id: int) -> BaseResponse | str | tuple[st
     if request.method == "POST" and not officer.has("admin"):
         abort(403)
     form = _details_form(target)
+    _offer_agencies(form, target.agency_id)
     if form.validate_on_submit():
         if _save_details(officer, target, form):
             db_session().commit()
