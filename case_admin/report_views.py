@@ -89,9 +89,7 @@ def reports(officer: Officer) -> tuple[str, int] | BaseResponse:
         form.period.errors = [_("Write a month as 2026-07 or a quarter as 2026-Q3.")]
         status = 400
     months, quarters = _recent_periods(settings().today())
-    page = render_template(
-        "case_admin/reports.html", form=form, months=months, quarters=quarters
-    )
+    page = render_template("case_admin/reports.html", form=form, months=months, quarters=quarters)
     return page, status
 
 

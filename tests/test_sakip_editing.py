@@ -428,7 +428,9 @@ def test_targets_for_the_year_and_its_periods_with_ranges(
     )
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/sakip/agencies/{tree['agency']}?year={YEAR}")
-    assert "Targets 2026 saved. Periods changed: 2." in text(sakip.get(response.headers["Location"]))
+    assert "Targets 2026 saved. Periods changed: 2." in text(
+        sakip.get(response.headers["Location"])
+    )
     year = value_of(app, indicator_id)
     assert year is not None and (year.target, year.target_high) == (Decimal(2), Decimal("8.5"))
     assert year.realisation is None and year.updated_by_id is not None

@@ -682,7 +682,11 @@ def indicator_targets(officer: Officer, indicator_id: int) -> BaseResponse | tup
                     )
                 session.commit()
                 flash(
-                    _("Targets %(year)d saved. Periods changed: %(num)d.", year=year, num=len(changed)),
+                    _(
+                        "Targets %(year)d saved. Periods changed: %(num)d.",
+                        year=year,
+                        num=len(changed),
+                    ),
                     "success",
                 )
                 return _tree_page(node.agency_id, year=year)
