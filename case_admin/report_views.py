@@ -10,8 +10,6 @@ forms are hidden in print, every table fits a portrait A4 page.
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -28,7 +26,7 @@ from wbs.installation import now_utc
 from wbs.models import ReportNote, Staff
 from wbs.staff_auth import Officer, record, requires
 from wbs.stats_dashboard import StatsRequest, collect
-from wbs.stats_periods import Period, PeriodError, month, parse_period, quarter
+from wbs.stats_periods import Period, PeriodError, parse_period, recent_periods
 from wbs.stats_queries import EVERYTHING
 
 NOTE_ROLES = ("supervisor", "admin")
@@ -59,20 +57,6 @@ def _report_period(period_key: str) -> Period:
     return period
 
 
-def _recent_periods(today: date) -> tuple[list[Period], list[Period]]:
-    """The last twelve months and the last four quarters, newest first (today's included)."""
-    months, quarters = [], []
-    year_, number = today.year, today.month
-    for _step in range(12):
-        months.append(month(year_, number))
-        year_, number = (year_ - 1, 12) if number == 1 else (year_, number - 1)
-    year_, number = today.year, (today.month - 1) // 3 + 1
-    for _step in range(4):
-        quarters.append(quarter(year_, number))
-        year_, number = (year_ - 1, 4) if number == 1 else (year_, number - 1)
-    return months, quarters
-
-
 @blueprint.get("/reports")
 @requires(*DASHBOARD_ROLES)
 def reports(officer: Officer) -> tuple[str, int] | BaseResponse:
@@ -88,7 +72,7 @@ def reports(officer: Officer) -> tuple[str, int] | BaseResponse:
             return redirect(url_for("admin.report", period_key=period.key))
         form.period.errors = [_("Write a month as 2026-07 or a quarter as 2026-Q3.")]
         status = 400
-    months, quarters = _recent_periods(settings().today())
+    months, quarters = recent_periods(settings().today())
     page = render_template("case_admin/reports.html", form=form, months=months, quarters=quarters)
     return page, status
 

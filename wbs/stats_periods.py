@@ -186,3 +186,18 @@ def parse_period(
     if default is None:
         raise PeriodError("missing")
     return default
+
+
+def recent_periods(today: date) -> tuple[list[Period], list[Period]]:
+    """The last twelve months and the last four quarters, newest first (today's included):
+    the periods the report pages offer."""
+    months, quarters = [], []
+    year_, number = today.year, today.month
+    for _step in range(12):
+        months.append(month(year_, number))
+        year_, number = (year_ - 1, 12) if number == 1 else (year_, number - 1)
+    year_, number = today.year, (today.month - 1) // 3 + 1
+    for _step in range(4):
+        quarters.append(quarter(year_, number))
+        year_, number = (year_ - 1, 4) if number == 1 else (year_, number - 1)
+    return months, quarters

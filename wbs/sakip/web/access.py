@@ -12,8 +12,12 @@ No SAKIP page shows report content; the integrity link uses anonymous aggregates
 
 from __future__ import annotations
 
+from typing import overload
+
 from flask import abort
 
+from wbs.app_context import db_session
+from wbs.models import Agency
 from wbs.staff_auth import Officer
 
 READ_ALL_ROLES = frozenset({"sakip", "leadership", "supervisor", "admin"})
@@ -63,3 +67,17 @@ def check_enters(officer: Officer, agency_id: int | None) -> None:
 
 def may_maintain(officer: Officer) -> bool:
     return officer.has(*MAINTAIN_ROLES)
+
+
+@overload
+def agency_or_404(agency_id: int) -> Agency: ...
+@overload
+def agency_or_404(agency_id: None) -> None: ...
+def agency_or_404(agency_id: int | None) -> Agency | None:
+    """The agency (None for the Pemda's own pages), or 404 when there is no such agency."""
+    if agency_id is None:
+        return None
+    found = db_session().get(Agency, agency_id)
+    if found is None:
+        abort(404)
+    return found

@@ -64,6 +64,7 @@ from wbs.sakip.numbers_input import NumberError, format_number_input, parse_numb
 from wbs.sakip.web import blueprint
 from wbs.sakip.web.access import (
     SAKIP_ROLES,
+    agency_or_404,
     check_enters,
     check_reads,
     may_enter,
@@ -184,13 +185,6 @@ def page_helpers() -> dict[str, object]:
         "predicates": PREDICATES,
         "predicate_names": {predicate.code: predicate.label for predicate in PREDICATES},
     }
-
-
-def _agency(agency_id: int) -> Agency:
-    found = db_session().get(Agency, agency_id)
-    if found is None:
-        abort(404)
-    return found
 
 
 def _evaluation_to_maintain(officer: Officer, evaluation_id: int) -> SakipEvaluation:
@@ -415,7 +409,7 @@ def _evaluation_page(
 @requires(*SAKIP_ROLES)
 def evaluation(officer: Officer, agency_id: int) -> str:
     check_reads(officer, agency_id)
-    agency = _agency(agency_id)
+    agency = agency_or_404(agency_id)
     return _evaluation_page(officer, agency, chosen_year(settings().today()))
 
 
@@ -425,7 +419,7 @@ def evaluation_create(officer: Officer, agency_id: int) -> BaseResponse:
     check_reads(officer, agency_id)
     if not may_maintain(officer):
         abort(403)
-    agency = _agency(agency_id)
+    agency = agency_or_404(agency_id)
     form = EvaluationCreateForm()
     if not form.validate_on_submit():
         abort(400)
@@ -493,7 +487,7 @@ def evaluation_scores(officer: Officer, evaluation_id: int) -> BaseResponse | tu
     page = render_template(
         "sakip/evaluation_scores.html",
         evaluation=evaluation,
-        agency=_agency(evaluation.agency_id),
+        agency=agency_or_404(evaluation.agency_id),
         template=template,
         form=form,
         **page_helpers(),
@@ -515,7 +509,7 @@ def evaluation_finalise(officer: Officer, evaluation_id: int) -> BaseResponse | 
             "The evaluation cannot be finalised: %(count)d sub-components have no score yet.",
             count=len(missing.unscored),
         )
-        agency = _agency(evaluation.agency_id)
+        agency = agency_or_404(evaluation.agency_id)
         return _evaluation_page(officer, agency, evaluation.year, problem), 400
     except EvaluationStateError:
         return redirect(_evaluation_url(evaluation), code=303)
@@ -577,7 +571,7 @@ def _finding_page(
         session.commit()
         flash(_("The finding has been saved."), "success")
         return redirect(_evaluation_url(evaluation), code=303)
-    agency = None if evaluation.agency_id is None else _agency(evaluation.agency_id)
+    agency = None if evaluation.agency_id is None else agency_or_404(evaluation.agency_id)
     page = render_template(
         "sakip/evaluation_finding.html",
         evaluation=evaluation,
@@ -685,7 +679,7 @@ def pemda_result(officer: Officer) -> BaseResponse | tuple[str, int]:
 @requires(*SAKIP_ROLES)
 def risks(officer: Officer, agency_id: int) -> str:
     check_reads(officer, agency_id)
-    agency = _agency(agency_id)
+    agency = agency_or_404(agency_id)
     year = chosen_year(settings().today())
     return render_template(
         "sakip/risks.html",
@@ -745,7 +739,7 @@ def _risk_page(
 @requires(*SAKIP_ROLES)
 def risk_new(officer: Officer, agency_id: int) -> BaseResponse | tuple[str, int]:
     check_enters(officer, agency_id)
-    agency = _agency(agency_id)
+    agency = agency_or_404(agency_id)
     return _risk_page(officer, agency, _year_field_value(), None)
 
 
@@ -760,7 +754,7 @@ def _risk(agency_id: int, risk_id: int) -> RiskEntry:
 @requires(*SAKIP_ROLES)
 def risk_edit(officer: Officer, agency_id: int, risk_id: int) -> BaseResponse | tuple[str, int]:
     check_enters(officer, agency_id)
-    agency = _agency(agency_id)
+    agency = agency_or_404(agency_id)
     entry = _risk(agency.id, risk_id)
     return _risk_page(officer, agency, entry.year, entry)
 

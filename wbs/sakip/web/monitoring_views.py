@@ -51,13 +51,14 @@ from wbs.sakip.web import blueprint
 from wbs.sakip.web.access import (
     READ_ALL_ROLES,
     SAKIP_ROLES,
+    agency_or_404,
     check_enters,
     check_reads,
     may_enter,
 )
 from wbs.sakip.web.agency_views import MAX_YEAR, MIN_YEAR, chosen_year
 from wbs.staff_auth import Officer, record, requires
-from wbs.stats_periods import Period, PeriodError, month, parse_period, quarter
+from wbs.stats_periods import Period, PeriodError, parse_period, recent_periods
 
 RANKING_ROLES = tuple(sorted(READ_ALL_ROLES))
 # What MonthlyRealisation and ProcurementPackage keep: NUMERIC(18, 2) for money,
@@ -148,13 +149,6 @@ def chosen_month(year: int, today: date) -> int:
     return 12 if year < today.year else 1
 
 
-def _agency(agency_id: int) -> Agency:
-    found = db_session().get(Agency, agency_id)
-    if found is None:
-        abort(404)
-    return found
-
-
 def _check_year(year: int) -> None:
     if not MIN_YEAR <= year <= MAX_YEAR:
         abort(404)
@@ -201,7 +195,7 @@ def figure_helpers() -> dict[str, Callable[..., object]]:
 @requires(*SAKIP_ROLES)
 def monitoring(officer: Officer, agency_id: int) -> str:
     check_reads(officer, agency_id)
-    agency = _agency(agency_id)
+    agency = agency_or_404(agency_id)
     config = settings()
     today = config.today()
     year = chosen_year(today)
@@ -321,7 +315,7 @@ def _save(form: MonitoringForm, officer: Officer, agency_id: int, year: int) -> 
 def monitoring_entry(officer: Officer, agency_id: int, year: int) -> BaseResponse | tuple[str, int]:
     check_enters(officer, agency_id)
     _check_year(year)
-    agency = _agency(agency_id)
+    agency = agency_or_404(agency_id)
     form = MonitoringForm()
     if request.method == "GET":
         _fill(form, agency_id, year)
@@ -397,7 +391,7 @@ def _package_page(
 def package_new(officer: Officer, agency_id: int, year: int) -> BaseResponse | tuple[str, int]:
     check_enters(officer, agency_id)
     _check_year(year)
-    agency = _agency(agency_id)
+    agency = agency_or_404(agency_id)
     form = PackageForm()
     if form.validate_on_submit():
         package = ProcurementPackage(agency_id=agency_id, year=year)
@@ -414,7 +408,7 @@ def package_edit(
 ) -> BaseResponse | tuple[str, int]:
     check_enters(officer, agency_id)
     package = _package(agency_id, package_id)
-    agency = _agency(agency_id)
+    agency = agency_or_404(agency_id)
     if request.method == "GET":
         form = PackageForm(
             data={
@@ -492,20 +486,6 @@ class EvaluationChoiceForm(FlaskForm):
     period = StringField(_l("Month or quarter"))
 
 
-def _recent_periods(today: date) -> tuple[list[Period], list[Period]]:
-    """The last twelve months and the last four quarters, newest first."""
-    months, quarters = [], []
-    year, number = today.year, today.month
-    for _step in range(12):
-        months.append(month(year, number))
-        year, number = (year - 1, 12) if number == 1 else (year, number - 1)
-    year, number = today.year, (today.month - 1) // 3 + 1
-    for _step in range(4):
-        quarters.append(quarter(year, number))
-        year, number = (year - 1, 4) if number == 1 else (year, number - 1)
-    return months, quarters
-
-
 def _evaluation_period(key: str) -> Period | None:
     try:
         period = parse_period({"period": key})
@@ -525,7 +505,7 @@ def monitoring_evaluations(officer: Officer) -> BaseResponse | tuple[str, int]:
             return redirect(url_for("sakip.monitoring_evaluation", period_key=period.key))
         form.period.errors = [_("Write a month as 2026-07 or a quarter as 2026-Q3.")]
         status = 400
-    months, quarters = _recent_periods(settings().today())
+    months, quarters = recent_periods(settings().today())
     page = render_template(
         "sakip/monitoring_evaluations.html", form=form, months=months, quarters=quarters
     )

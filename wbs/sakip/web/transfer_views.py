@@ -41,7 +41,14 @@ from wbs.sakip.sheets import (
     write_xlsx,
 )
 from wbs.sakip.web import blueprint
-from wbs.sakip.web.access import ENTRY_ROLES, SAKIP_ROLES, check_enters, check_reads, may_maintain
+from wbs.sakip.web.access import (
+    ENTRY_ROLES,
+    SAKIP_ROLES,
+    agency_or_404,
+    check_enters,
+    check_reads,
+    may_maintain,
+)
 from wbs.sakip.web.agency_views import MAX_YEAR, MIN_YEAR, chosen_year
 from wbs.staff_auth import Officer, record, requires
 
@@ -151,15 +158,6 @@ def issue_message(issue: SheetIssue) -> str:
     return str(template) % defaultdict(str, issue.params)
 
 
-def _agency(agency_id: int | None) -> Agency | None:
-    if agency_id is None:
-        return None
-    found = db_session().get(Agency, agency_id)
-    if found is None:
-        abort(404)
-    return found
-
-
 def _page(
     officer: Officer,
     agency: Agency | None,
@@ -194,7 +192,7 @@ def _page(
 @requires(*ENTRY_ROLES)
 def transfer(officer: Officer, agency_id: int | None) -> BaseResponse | tuple[str, int]:
     check_enters(officer, agency_id)
-    agency = _agency(agency_id)
+    agency = agency_or_404(agency_id)
     year = chosen_year(settings().today())
     form = ImportForm(data={"year": year})
     if request.method == "GET":
@@ -265,7 +263,7 @@ def transfer_export(officer: Officer, agency_id: int | None, extension: str) -> 
     if extension not in FORMATS:
         abort(404)
     check_reads(officer, agency_id)
-    agency = _agency(agency_id)
+    agency = agency_or_404(agency_id)
     config = settings()
     year = chosen_year(config.today())
     rows = export_rows(db_session(), agency_id, year, config.sakip_capaian_cap)

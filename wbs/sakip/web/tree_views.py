@@ -45,7 +45,7 @@ from wbs.sakip.data.editing import (
 from wbs.sakip.data.trees import agency_tree
 from wbs.sakip.numbers_input import NumberError, format_number_input, parse_number
 from wbs.sakip.web import blueprint
-from wbs.sakip.web.access import SAKIP_ROLES, check_enters, check_reads, may_maintain
+from wbs.sakip.web.access import SAKIP_ROLES, agency_or_404, check_enters, check_reads, may_maintain
 from wbs.sakip.web.agency_views import chosen_period, chosen_year
 from wbs.sakip.web.labels import LEVEL_LABELS, POLARITY_LABELS
 from wbs.staff_auth import Officer, record, requires
@@ -266,15 +266,6 @@ def _csrf_refused(form: FlaskForm) -> bool:
 # Where things are and who may change them -------------------------------------------
 
 
-def _agency(agency_id: int | None) -> Agency | None:
-    if agency_id is None:
-        return None
-    found = db_session().get(Agency, agency_id)
-    if found is None:
-        abort(404)
-    return found
-
-
 def _check_maintains(officer: Officer, agency_id: int | None) -> None:
     """404 for another agency's account, 403 for those who only read or enter."""
     check_reads(officer, agency_id)
@@ -338,7 +329,7 @@ def _both_trees(rule: str, **options: Any) -> Callable[[Callable[..., Any]], Cal
 def tree_edit(officer: Officer, agency_id: int | None) -> str:
     """The tree's nodes and indicators with their edit links, and what is deactivated."""
     _check_maintains(officer, agency_id)
-    agency = _agency(agency_id)
+    agency = agency_or_404(agency_id)
     session = db_session()
     lines = editing.tree_structure(session, agency_id)
     nodes = editing.tree_nodes(session, agency_id)
@@ -392,7 +383,7 @@ def _below(agency_id: int | None, parent_arg: str) -> dict[str, object]:
 @requires(*SAKIP_ROLES)
 def node_new(officer: Officer, agency_id: int | None) -> BaseResponse | tuple[str, int]:
     _check_maintains(officer, agency_id)
-    agency = _agency(agency_id)
+    agency = agency_or_404(agency_id)
     if request.method == "POST":
         form = NodeForm()
     else:
@@ -418,7 +409,7 @@ def node_new(officer: Officer, agency_id: int | None) -> BaseResponse | tuple[st
 @requires(*SAKIP_ROLES)
 def node_edit(officer: Officer, node_id: int) -> BaseResponse | tuple[str, int]:
     node = _node(officer, node_id)
-    agency = _agency(node.agency_id)
+    agency = agency_or_404(node.agency_id)
     if request.method == "POST":
         form = NodeForm()
     else:
@@ -496,7 +487,7 @@ def node_reactivate(officer: Officer, node_id: int) -> BaseResponse:
 def _render_indicator_form(
     form: IndicatorForm, node: PerformanceNode, indicator: Indicator | None
 ) -> tuple[str, int]:
-    agency = _agency(node.agency_id)
+    agency = agency_or_404(node.agency_id)
     page = render_template(
         "sakip/tree_indicator.html",
         form=form,
@@ -691,7 +682,7 @@ def indicator_targets(officer: Officer, indicator_id: int) -> BaseResponse | tup
                 )
                 return _tree_page(node.agency_id, year=year)
             status = 400
-    agency = _agency(node.agency_id)
+    agency = agency_or_404(node.agency_id)
     page = render_template(
         "sakip/tree_targets.html",
         form=form,
@@ -732,7 +723,7 @@ def realisations(officer: Officer, agency_id: int | None) -> BaseResponse | tupl
     period. Blank is "not yet known" and stays NULL, never 0 (DOMAIN.md, "Indicator
     achievement": a missing realisation is missing, never zero)."""
     check_enters(officer, agency_id)
-    agency = _agency(agency_id)
+    agency = agency_or_404(agency_id)
     config = settings()
     year, period = chosen_year(config.today()), chosen_period()
     session = db_session()
@@ -797,7 +788,7 @@ def realisations(officer: Officer, agency_id: int | None) -> BaseResponse | tupl
 def agency_head(officer: Officer, agency_id: int) -> BaseResponse | tuple[str, int]:
     """The head of the agency (kepala OPD) as the SAKIP pages print him."""
     _check_maintains(officer, agency_id)
-    agency = _agency(agency_id)
+    agency = agency_or_404(agency_id)
     assert agency is not None
     if request.method == "POST":
         form = HeadForm()
