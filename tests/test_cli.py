@@ -16,7 +16,16 @@ from wbs.crypto import DecryptionError
 from wbs.db import Database
 from wbs.demo_data import AGENCIES, CATEGORIES, DEMO_ADMIN, DEMO_STAFF
 from wbs.keyring import RecoveryKey, active_unit_key, unwrap_for_officer, unwrap_with_recovery
-from wbs.models import Agency, Category, Staff, UnitKey, UnitKeyWrap
+from wbs.models import (
+    Agency,
+    Category,
+    Indicator,
+    MonthlyRealisation,
+    PerformanceNode,
+    Staff,
+    UnitKey,
+    UnitKeyWrap,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -64,7 +73,16 @@ def counts(database_url: str) -> dict[str, int]:
         with db.session() as session:
             return {
                 model.__name__: session.scalar(select(func.count()).select_from(model)) or 0
-                for model in (Agency, Category, Staff, UnitKey, UnitKeyWrap)
+                for model in (
+                    Agency,
+                    Category,
+                    Staff,
+                    UnitKey,
+                    UnitKeyWrap,
+                    PerformanceNode,
+                    Indicator,
+                    MonthlyRealisation,
+                )
             }
     finally:
         db.dispose()
@@ -151,7 +169,13 @@ def test_demo_loads_reference_data_and_accounts_once(
     assert loaded["Category"] == len(CATEGORIES) == 11
     assert loaded["Staff"] == len(DEMO_STAFF) + 1
     assert printed(first.stdout, "Recovery key")  # demo also initialises, once
-    accounts = [DEMO_ADMIN, *((username, password) for username, _n, _r, password in DEMO_STAFF)]
+    # e-SAKIP: Dinas Kesehatan's tree with its indicators, and its monthly figures.
+    assert (loaded["PerformanceNode"], loaded["Indicator"], loaded["MonthlyRealisation"]) == (
+        4,
+        5,
+        10,
+    )
+    accounts = [DEMO_ADMIN, *((user, password) for user, _n, _r, password, _a in DEMO_STAFF)]
     for username, password in accounts:
         assert re.search(rf"^\s*{username}\s+{re.escape(password)}\s", first.stdout, re.M)
 
@@ -169,6 +193,9 @@ def test_demo_loads_reference_data_and_accounts_once(
             for username, password in [DEMO_ADMIN, ("verifikator", "teh-manis-loket-satu-2026")]:
                 key = unwrap_for_officer(session, staff[username], password, FAST_ARGON2)
                 assert key is not None and key.public_raw == unit_public
+            dinkes = session.scalars(select(Agency.id).where(Agency.code == "DINKES")).one()
+            assert staff["operator-dinkes"].agency_id == staff["kadinkes"].agency_id == dinkes
+            assert staff["verifikator"].agency_id is None
             leader = staff["pimpinan"]
             assert (
                 unwrap_for_officer(session, leader, "pendopo-rapat-pagi-2026", FAST_ARGON2) is None

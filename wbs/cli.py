@@ -14,6 +14,7 @@ from wbs.holidays_cli import holidays_group
 from wbs.installation import InitResult, initialise, now_utc
 from wbs.mail_cli import send_mail_command
 from wbs.maintenance_cli import purge_command, rotate_unit_key_command
+from wbs.sakip.data.demo import load_demo_sakip
 from wbs.settings import SettingsError
 from wbs.stats_cli import stats_snapshot_command
 
@@ -66,6 +67,7 @@ def demo_command() -> None:
         accounts = load_demo_staff(
             session, result.unit_private_key if result else None, config.argon2, now_utc()
         )
+        load_demo_sakip(session, config.today().year, now_utc())
     click.echo("Demo data loaded. Demo accounts (public passwords, never use in production):")
     click.echo(f"  {username:<12} {password:<24} admin supervisor")
     for name, demo_password, roles in accounts:

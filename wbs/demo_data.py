@@ -73,11 +73,20 @@ CATEGORIES = [
 
 # Demo accounts, one per role. The passwords are public: never use demo data in production.
 DEMO_STAFF = [
-    ("verifikator", "Rina Verifikator", {"intake"}, "teh-manis-loket-satu-2026"),
-    ("pemeriksa", "Budi Pemeriksa", {"investigator"}, "jalan-braga-berkas-2026"),
-    ("irban", "Sri Irban", {"supervisor"}, "sawah-hijau-pagi-2026"),
-    ("pimpinan", "Bapak Bupati", {"leadership"}, "pendopo-rapat-pagi-2026"),
-    ("sakip", "Dewi SAKIP", {"sakip"}, "indikator-kinerja-rapi-2026"),
+    ("verifikator", "Rina Verifikator", {"intake"}, "teh-manis-loket-satu-2026", None),
+    ("pemeriksa", "Budi Pemeriksa", {"investigator"}, "jalan-braga-berkas-2026", None),
+    ("irban", "Sri Irban", {"supervisor"}, "sawah-hijau-pagi-2026", None),
+    ("pimpinan", "Bapak Bupati", {"leadership"}, "pendopo-rapat-pagi-2026", None),
+    ("sakip", "Dewi SAKIP", {"sakip"}, "indikator-kinerja-rapi-2026", None),
+    # Dinas Kesehatan's own accounts (e-SAKIP): they reach that agency only.
+    (
+        "operator-dinkes",
+        "Ani Operator Dinkes",
+        {"agency_staff"},
+        "realisasi-bulan-ini-2026",
+        "DINKES",
+    ),
+    ("kadinkes", "Hendra Kepala Dinkes", {"agency_head"}, "puskesmas-terakreditasi-2026", "DINKES"),
 ]
 CASE_ROLES = {"intake", "investigator", "supervisor"}
 DEMO_ADMIN = ("admin", "demo-pengelola-sistem-2026")
@@ -109,7 +118,8 @@ def load_demo_staff(
     unit_key = active_unit_key(session)
     existing = set(session.scalars(select(Staff.username)))
     accounts = []
-    for username, name, roles, password in DEMO_STAFF:
+    agencies = {code: id_ for code, id_ in session.execute(select(Agency.code, Agency.id))}
+    for username, name, roles, password, agency in DEMO_STAFF:
         if username not in existing:
             staff = create_staff(
                 session,
@@ -120,6 +130,7 @@ def load_demo_staff(
                 params=params,
                 now=now,
             )
+            staff.agency_id = agencies.get(agency) if agency else None
             if private is not None and roles & CASE_ROLES:
                 wrap_for_officer(session, unit_key, private, staff, password, params, now)
         accounts.append((username, password, " ".join(sorted(roles))))
