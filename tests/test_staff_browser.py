@@ -22,7 +22,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.server]
 
 MARKER = "PENANDA-PETUGAS-5521"
 QUESTION = "Pada tanggal berapa uang itu diminta? PERTANYAAN-8830"
-USERNAME, PASSWORD = next((u, p) for u, _n, roles, p in DEMO_STAFF if roles == {"intake"})
+USERNAME, PASSWORD = next((u, p) for u, _n, roles, p, _a in DEMO_STAFF if roles == {"intake"})
 
 
 @pytest.fixture
