@@ -1,12 +1,17 @@
 """``python -m bench``: run every benchmark and print the table.
 
-``python -m bench audit`` (or ``queue``, ``dashboard``) runs that one part alone.
+``python -m bench audit`` (or ``queue``, ``dashboard``, ``sakip``) runs that one part alone.
 """
 
 import importlib
 import sys
 
-PARTS = {"audit": "bench.audit", "queue": "bench.queue", "dashboard": "bench.dashboard"}
+PARTS = {
+    "audit": "bench.audit",
+    "queue": "bench.queue",
+    "dashboard": "bench.dashboard",
+    "sakip": "bench.sakip",
+}
 
 name = PARTS.get(sys.argv[1], "") if len(sys.argv) > 1 else "bench.run"
 if not name:

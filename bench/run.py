@@ -7,7 +7,9 @@ servers per memory variant, default 2), WBS_BENCH_AUDIT_ENTRIES (audit chain len
 default 1,000,000, always in PostgreSQL: see bench/audit.py), WBS_BENCH_QUEUE_CASES (cases
 for the queue benchmark, default 1,000,000, PostgreSQL too: see bench/queue.py),
 WBS_BENCH_DASHBOARD_CASES (cases for the dashboard benchmark, default 1,000,000, PostgreSQL
-too: see bench/dashboard.py).
+too: see bench/dashboard.py), WBS_BENCH_SAKIP_AGENCIES and WBS_BENCH_SAKIP_INDICATORS
+(agencies, default 60, and indicators per agency, default 2,000, for the e-SAKIP
+benchmark, PostgreSQL too: see bench/sakip.py).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import audit, dashboard, kdf, load, memory, queue
+from bench import audit, dashboard, kdf, load, memory, queue, sakip
 from bench.cpu import CpuWatch
 from bench.server import REPO, bench_database, gunicorn, prepare, server_env
 
@@ -60,11 +62,14 @@ def main() -> int:
     results["queue"] = queue_results
     dashboard_results = dashboard.run_in_suite()
     results["dashboard"] = dashboard_results
+    sakip_results = sakip.run_in_suite()
+    results["sakip"] = sakip_results
     path = _write(results)
     _print_table(results)
     audit.print_results(audit_results)
     queue.print_results(queue_results)
     dashboard.print_results(dashboard_results)
+    sakip.print_results(sakip_results)
     _say(f"\nResults written to {path.relative_to(REPO)}")
     return 0
 

@@ -40,6 +40,7 @@ ACCESS: dict[str, dict[str, frozenset[str]]] = {
     "sakip.monitoring_ranking": {"GET": READ_ALL},
     "sakip.monitoring_evaluations": {"GET": READ_ALL},
     "sakip.monitoring_evaluation": {"GET": READ_ALL},
+    "sakip.ranking": {"GET": READ_ALL},
     # SAKIP evaluation and the risk register.
     "sakip.evaluations": {"GET": READ_ALL},
     "sakip.evaluation": {"GET": EVERY_SAKIP},
@@ -76,7 +77,12 @@ ACCESS: dict[str, dict[str, frozenset[str]]] = {
     "sakip.transfer_export": {"GET": EVERY_SAKIP},
     "sakip.transfer_template": {"GET": ENTRY},
 }
-HIDDEN_FROM_AGENCIES = {"sakip.pemda", "sakip.evaluations", "sakip.pemda_evaluation"}
+HIDDEN_FROM_AGENCIES = {
+    "sakip.pemda",
+    "sakip.evaluations",
+    "sakip.pemda_evaluation",
+    "sakip.ranking",
+}
 
 
 def sakip_rules(app: Flask) -> list[Rule]:

@@ -48,6 +48,10 @@ def as_decimal(value: Number, name: str) -> Decimal:
     0.1000000000000000055511151231257827..., not the 0.1 someone typed. bool is refused
     too, although it is an int subclass.
     """
+    if value.__class__ is Decimal and value.is_finite():
+        # The common case first, a Decimal read from the database: no copy, no isinstance
+        # (the ranking of every agency checks 120,000 of them).
+        return value
     if isinstance(value, bool) or not isinstance(value, Decimal | int):
         raise TypeError(f"{name} must be a Decimal or an int, not {type(value).__name__}")
     result = Decimal(value)
@@ -167,28 +171,46 @@ def indicator_capaian(
 
     ``cap`` (default None, off; 100 or 120 are common [P]) limits ``value``, not ``raw``.
     """
-    if polarity not in POLARITIES:
-        raise SakipInputError("unknown_polarity", f"polarity must be one of {POLARITIES}")
-    limit = _checked_cap(cap)
-    if polarity == "range":
-        raw, reason = _range_capaian(target, realisasi)
-    else:
-        if isinstance(target, tuple):
-            raise SakipInputError("range_target", f"a {polarity!r} target is one number")
-        raw, reason = _single_capaian(polarity, target, realisasi)
+    _check_polarity(polarity)
+    limit = cap_limit(cap)
+    raw, reason = raw_capaian(polarity, target, realisasi)
     if raw is None:
         return Capaian(None, None, None, reason)
-    value = raw if limit is None or raw <= limit else limit
-    return Capaian(raw, value, category_of(raw, bands))
+    return Capaian(raw, capped(raw, limit), category_of(raw, bands))
 
 
-def _checked_cap(cap: Number | None) -> Decimal | None:
+def raw_capaian(
+    polarity: Polarity, target: Target, realisasi: Number | None
+) -> tuple[Decimal | None, MissingReason | None]:
+    """``indicator_capaian``'s formula alone: the raw capaian (unrounded, uncapped), or
+    None with the reason. For callers that only roll capaian up (the ranking of every
+    agency's whole tree), without the category of each indicator."""
+    _check_polarity(polarity)
+    if polarity == "range":
+        return _range_capaian(target, realisasi)
+    if isinstance(target, tuple):
+        raise SakipInputError("range_target", f"a {polarity!r} target is one number")
+    return _single_capaian(polarity, target, realisasi)
+
+
+def cap_limit(cap: Number | None) -> Decimal | None:
+    """The cap as a Decimal (None: off); SakipInputError "invalid_cap" unless above zero."""
     if cap is None:
         return None
     limit = as_decimal(cap, "cap")
     if limit <= 0:
         raise SakipInputError("invalid_cap", f"the cap must be above zero, not {limit}")
     return limit
+
+
+def capped(raw: Decimal, limit: Decimal | None) -> Decimal:
+    """What roll-ups use (``Capaian.value``): ``raw``, or the cap when ``raw`` exceeds it."""
+    return raw if limit is None or raw <= limit else limit
+
+
+def _check_polarity(polarity: str) -> None:
+    if polarity not in POLARITIES:
+        raise SakipInputError("unknown_polarity", f"polarity must be one of {POLARITIES}")
 
 
 def _divisor_problem(bound: Decimal) -> MissingReason | None:

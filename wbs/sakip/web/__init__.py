@@ -31,6 +31,7 @@ from wbs.sakip.web import (  # noqa: E402,F401  (routes register on import)
     evaluation_views,
     integrity_views,
     monitoring_views,
+    ranking_views,
     risk_views,
     transfer_views,
     tree_views,
