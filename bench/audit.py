@@ -56,10 +56,6 @@ def _say(text: str = "") -> None:
     print(text, flush=True)
 
 
-def _dsn(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
 @contextmanager
 def fresh_database(admin_url: str | None = None, prefix: str = "wbs_bench_audit") -> Iterator[str]:
     """A new, empty PostgreSQL database (SQLAlchemy URL), dropped afterwards."""
@@ -104,7 +100,7 @@ def fill(url: str, chain_key: bytes, count: int) -> bytes:
     """Migrate, COPY ``count`` chained entries and move the head; returns the last hash."""
     migrate(url)
     last = GENESIS_HASH
-    with psycopg.connect(_dsn(url)) as connection:
+    with psycopg.connect(postgres_part.dsn(url)) as connection:
         with connection.cursor() as cursor, cursor.copy(COPY_SQL) as copy:  # type: ignore[arg-type]
             for row in _entries(chain_key, count):
                 copy.write_row(row)

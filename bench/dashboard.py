@@ -19,32 +19,22 @@ every request ends in a rollback, on which psycopg forgets what it prepared.
 
 from __future__ import annotations
 
-import secrets
-import statistics
-import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from datetime import date, timedelta
-from pathlib import Path
+from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 import psycopg
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy.engine import make_url
 
 from bench import postgres_part
 from bench.audit import fresh_database
 from bench.postgres_part import size
-from wbs import create_app, staff_sessions
-from wbs.app_context import database
 from wbs.app_context import settings as app_settings
 from wbs.case_actions import FORWARD_DESTINATIONS, REJECTION_REASONS
 from wbs.db import Database, migrate
-from wbs.installation import now_utc
-from wbs.settings import Settings, normalise_database_url
-from wbs.staff_auth import COOKIE
+from wbs.settings import Settings
 from wbs.stats_dashboard import Figures, collect, read_request
 from wbs.stats_periods import Period
 from wbs.stats_queries import OPEN_STATUSES, SEVERITY_WEIGHTS
@@ -234,14 +224,10 @@ def _say(text: str = "") -> None:
     print(text, flush=True)
 
 
-def _dsn(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
 def fill(url: str, count: int) -> int:
     """Cases, daily snapshots, and a leadership account; returns the snapshot rows."""
     migrate(url)
-    with psycopg.connect(_dsn(url)) as connection:
+    with psycopg.connect(postgres_part.dsn(url)) as connection:
         connection.execute(
             "INSERT INTO agency (id, code, name, active) SELECT i, 'OPD' || i, 'Dinas ' || i, "
             "true FROM generate_series(1, %s) AS i",
@@ -288,40 +274,6 @@ def fill(url: str, count: int) -> int:
 
 
 # --- the three ways of getting the figures --------------------------------------------------
-
-
-@contextmanager
-def leader_client(url: str) -> Iterator[tuple[Flask, FlaskClient]]:
-    """An app on the filled database and a test client logged in as the leadership account.
-
-    The staff session is started directly (no password or TOTP step to time); every
-    request still resumes it from the cookie as a browser's would be.
-    """
-    with tempfile.TemporaryDirectory(prefix="wbs-bench-dashboard-") as temp:
-        app = create_app(
-            Settings(
-                instance_path=Path(temp),
-                database_url=normalise_database_url(url),
-                secret_key=secrets.token_hex(32),
-            )
-        )
-        try:
-            config = app_settings_of(app)
-            with database(app).session() as session:
-                opened = staff_sessions.start(
-                    session,
-                    LEADER_ID,
-                    "active",
-                    None,
-                    now_utc(),
-                    timedelta(minutes=config.staff_idle_minutes),
-                )
-                cookie = opened.token.encode()
-            client = app.test_client()
-            client.set_cookie(COOKIE, cookie, domain="localhost")
-            yield app, client
-        finally:
-            database(app).dispose()
 
 
 def app_settings_of(app: Flask) -> Settings:
@@ -446,28 +398,16 @@ def _check_same(figures: Figures, bare: dict[str, list[tuple[Any, ...]]]) -> Non
 # --- timing ---------------------------------------------------------------------------------
 
 
-def _interleaved_medians(functions: list[Callable[[], object]], repeats: int) -> list[float]:
-    """Median seconds of each, timed in turn so that a busy moment of the machine weighs
-    on all alike (one untimed call each first: warm cache, compiled templates)."""
-    for function in functions:
-        function()
-    samples: list[list[float]] = [[] for _ in functions]
-    for _ in range(repeats):
-        for function, bucket in zip(functions, samples, strict=True):
-            start = time.perf_counter()
-            function()
-            bucket.append(time.perf_counter() - start)
-    return [statistics.median(bucket) for bucket in samples]
-
-
 def measure(url: str, repeats: int = REPEATS) -> dict[str, float]:
     results: dict[str, float] = {}
     db = Database(url)
     try:
         with (
-            leader_client(url) as (app, client),
+            postgres_part.logged_in_client(url, LEADER_ID) as (app, client),
             # Never prepared: each statement planned for its own dates (see the docstring).
-            psycopg.connect(_dsn(url), autocommit=True, prepare_threshold=None) as connection,
+            psycopg.connect(
+                postgres_part.dsn(url), autocommit=True, prepare_threshold=None
+            ) as connection,
         ):
             config = app_settings_of(app)
             # The app's own "today" (the backlog counts what is overdue on it).
@@ -477,7 +417,7 @@ def measure(url: str, repeats: int = REPEATS) -> dict[str, float]:
                 figures = app_figures()
                 bare = _bare_sql(connection, figures.period, today)
                 _check_same(figures, bare())
-                page_s, collect_s, bare_s = _interleaved_medians(
+                page_s, collect_s, bare_s = postgres_part.interleaved_medians(
                     [_get_page(client, period), app_figures, bare], repeats
                 )
                 results[f"{name}_ms"] = round(page_s * 1000, 1)

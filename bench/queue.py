@@ -11,7 +11,6 @@ fresh database; WBS_BENCH_QUEUE_CASES changes the count).
 
 from __future__ import annotations
 
-import statistics
 import time
 from collections.abc import Callable
 from datetime import date
@@ -112,22 +111,6 @@ def _bare_sql(dsn: str, cursor: list[object] | None) -> Callable[[], list[tuple]
     return run
 
 
-def _interleaved_medians(
-    first: Callable[[], object], second: Callable[[], object], repeats: int
-) -> tuple[float, float]:
-    """Median seconds of each, timed in alternation so that a busy moment of the
-    machine weighs on both alike."""
-    first()
-    second()
-    samples: tuple[list[float], list[float]] = ([], [])
-    for _ in range(repeats):
-        for function, bucket in ((first, samples[0]), (second, samples[1])):
-            start = time.perf_counter()
-            function()
-            bucket.append(time.perf_counter() - start)
-    return statistics.median(samples[0]), statistics.median(samples[1])
-
-
 def measure(url: str, repeats: int = 200) -> dict[str, float]:
     db = Database(url)
     actor = Actor(staff_id=1, roles=frozenset({"supervisor"}))
@@ -148,8 +131,9 @@ def measure(url: str, repeats: int = 200) -> dict[str, float]:
                 bare = _bare_sql(dsn, decode_cursor(text) if text else None)
                 app_rows = [row.id for row in load_page(session, actor, filters, TODAY, text).rows]
                 assert app_rows == [row[0] for row in bare()][:PAGE_SIZE], "not the same rows"
-                app_seconds, bare_seconds = _interleaved_medians(
-                    lambda text=text: load_page(session, actor, filters, TODAY, text), bare, repeats
+                app_seconds, bare_seconds = postgres_part.interleaved_medians(
+                    [lambda text=text: load_page(session, actor, filters, TODAY, text), bare],
+                    repeats,
                 )
                 results[f"page_{number}_ms"] = round(app_seconds * 1000, 3)
                 results[f"page_{number}_sql_ms"] = round(bare_seconds * 1000, 3)

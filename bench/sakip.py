@@ -23,39 +23,29 @@ The bare SQL is sent unprepared, as the app's statements are (see bench/dashboar
 from __future__ import annotations
 
 import random
-import secrets
-import statistics
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import psycopg
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from bench import dashboard, postgres_part
 from bench.audit import fresh_database
 from bench.postgres_part import size
-from wbs import create_app, staff_sessions
-from wbs.app_context import database
 from wbs.app_context import settings as app_settings
 from wbs.case_actions import FORWARD_DESTINATIONS, REJECTION_REASONS
 from wbs.db import Database, migrate
-from wbs.installation import now_utc
 from wbs.sakip.data.evaluations import evaluation_overview
 from wbs.sakip.data.integrity import integrity_rows
 from wbs.sakip.evaluation import TEMPLATE_88_2021, DirectScore, predicate_of, score_evaluation
-from wbs.settings import Settings, normalise_database_url
-from wbs.staff_auth import COOKIE
 from wbs.stats_queries import OPEN_STATUSES
 
 GOAL = 2.0
@@ -138,10 +128,6 @@ CROSS JOIN LATERAL (SELECT
     CASE WHEN i.polarity = 'range' THEN 60 END::numeric AS target_high) AS t
 ORDER BY 1
 """
-
-
-def _dsn(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 def _say(text: str = "") -> None:
@@ -233,7 +219,7 @@ def fill(url: str, sizes: Size) -> None:
         "period_count": len(PERIODS),
         "now": NOW,
     }
-    with psycopg.connect(_dsn(url)) as connection:
+    with psycopg.connect(postgres_part.dsn(url)) as connection:
         connection.execute(
             "INSERT INTO agency (id, code, name, active, head_name, head_title) SELECT i, "
             "'OPD' || i, 'Dinas ' || i, true, 'Kepala ' || i, 'Kepala Dinas' "
@@ -516,31 +502,6 @@ def _ranking_data(app: Flask, cap: int) -> Callable[[Session], Any] | None:
 # --- timing ---------------------------------------------------------------------------------
 
 
-@contextmanager
-def leader_client(url: str) -> Iterator[tuple[Flask, FlaskClient]]:
-    """An app on the filled database and a test client logged in as the leadership
-    account (the session started directly, as in bench/dashboard.py)."""
-    with tempfile.TemporaryDirectory(prefix="wbs-bench-sakip-") as temp:
-        app = create_app(
-            Settings(
-                instance_path=Path(temp),
-                database_url=normalise_database_url(url),
-                secret_key=secrets.token_hex(32),
-            )
-        )
-        try:
-            with app.app_context():
-                idle = timedelta(minutes=app_settings().staff_idle_minutes)
-            with database(app).session() as session:
-                opened = staff_sessions.start(session, LEADER_ID, "active", None, now_utc(), idle)
-                cookie = opened.token.encode()
-            client = app.test_client()
-            client.set_cookie(COOKIE, cookie, domain="localhost")
-            yield app, client
-        finally:
-            database(app).dispose()
-
-
 def _get(client: FlaskClient, path: str) -> Callable[[], object]:
     def run() -> object:
         response = client.get(path)
@@ -583,27 +544,15 @@ def _row_counts(db: Database) -> Iterator[list[int]]:
         event.remove(db.engine, "after_cursor_execute", count)
 
 
-def _interleaved_medians(functions: list[Callable[[], object]], repeats: int) -> list[float]:
-    """Median seconds of each, timed in turn so that a busy moment of the machine weighs
-    on all alike (one untimed call each first: warm cache, compiled templates)."""
-    for function in functions:
-        function()
-    samples: list[list[float]] = [[] for _ in functions]
-    for _ in range(repeats):
-        for function, bucket in zip(functions, samples, strict=True):
-            start = time.perf_counter()
-            function()
-            bucket.append(time.perf_counter() - start)
-    return [statistics.median(bucket) for bucket in samples]
-
-
 def measure(url: str, repeats: int = REPEATS) -> dict[str, float]:
     results: dict[str, float] = {}
     db = Database(url)
     try:
         with (
-            leader_client(url) as (app, client),
-            psycopg.connect(_dsn(url), autocommit=True, prepare_threshold=None) as connection,
+            postgres_part.logged_in_client(url, LEADER_ID) as (app, client),
+            psycopg.connect(
+                postgres_part.dsn(url), autocommit=True, prepare_threshold=None
+            ) as connection,
         ):
             with app.app_context():
                 config = app_settings()
@@ -622,7 +571,7 @@ def measure(url: str, repeats: int = REPEATS) -> dict[str, float]:
                     app_result = data()
                 bare_rows = bare()
                 page.check(app_result, bare_rows, counts)
-                page_s, data_s, bare_s = _interleaved_medians(
+                page_s, data_s, bare_s = postgres_part.interleaved_medians(
                     [_get(client, page.path), data, bare], repeats
                 )
                 results[f"{page.name}_ms"] = round(page_s * 1000, 1)
