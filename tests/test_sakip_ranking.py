@@ -8,6 +8,7 @@ import html
 import re
 from decimal import Decimal
 
+import pytest
 from flask import Flask
 from sqlalchemy.orm import Session
 
@@ -16,6 +17,7 @@ from wbs import create_app
 from wbs.app_context import database
 from wbs.installation import InitResult
 from wbs.models import Indicator, IndicatorValue, PerformanceNode, SakipEvaluation
+from wbs.sakip.data import ranking as ranking_module
 from wbs.sakip.data.ranking import agency_achievements
 from wbs.sakip.data.trees import agency_tree
 from wbs.sakip.rollup import ChildCapaian, roll_up
@@ -176,11 +178,16 @@ def test_agencies_are_ranked_by_the_achievement_of_their_whole_tree(
     assert "107.14 %" in tree
 
 
+@pytest.mark.parametrize("scan_share", [0.0, 1.0], ids=["scan-every-indicator", "by-node-ids"])
 def test_each_total_is_the_roll_up_of_the_roots_on_the_agencys_page(
-    app: Flask, init_result: InitResult
+    app: Flask, init_result: InitResult, monkeypatch: pytest.MonkeyPatch, scan_share: float
 ) -> None:
-    # The ranking walks only as far as its totals need; the agency's page walks the whole
-    # tree. Both must give the very same Decimal, with and without a cap.
+    # The ranking walks only as far as its totals need, and fetches only those nodes'
+    # indicators (by id, two ids a statement here) unless they are most of them; the
+    # agency's page walks the whole tree. Both must give the very same Decimal and
+    # counts, with and without a cap.
+    monkeypatch.setattr(ranking_module, "SCAN_SHARE", scan_share)
+    monkeypatch.setattr(ranking_module, "IDS_PER_STATEMENT", 2)
     build_agencies(app)
     with database(app).session() as session:
         for cap in (0, 100):
@@ -199,6 +206,8 @@ def test_each_total_is_the_roll_up_of_the_roots_on_the_agencys_page(
                 assert achievement.total == (roll_up(roots) if roots else None)
             totals = {a.code: a.value for a in ranking}
             assert totals["DISDIK"] == Decimal("81.875")
+            counts = {a.code: (a.indicators, a.realised) for a in ranking}
+            assert counts["DINKES"] == (3, 2) and counts["DPUPR"] == (2, 1)
             assert totals["DINKES"] == (Decimal(100) if cap else Decimal(1500) / Decimal(14))
 
 

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+from decimal import Decimal
+
+from babel.numbers import NumberPattern, parse_pattern
 from flask import request
+from flask_babel import get_locale
 
 from wbs.app_context import settings
 
@@ -26,3 +31,14 @@ def file_size(size: int) -> str:
         if size >= factor:
             return f"{format_decimal(round(size / factor, 1), format='#,##0.#')} {unit}"
     return f"{format_decimal(size)} B"
+
+
+@functools.lru_cache(maxsize=32)
+def _number_pattern(pattern: str) -> NumberPattern:
+    return parse_pattern(pattern)
+
+
+def decimal_text(value: Decimal | float | int, pattern: str) -> str:
+    """``flask_babel.format_decimal(value, format=pattern)``, the pattern parsed once:
+    Babel parses it again on every call, and a table of scores formats hundreds."""
+    return _number_pattern(pattern).apply(value, get_locale())

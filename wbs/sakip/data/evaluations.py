@@ -285,12 +285,24 @@ def history(session: Session, agency_id: int | None) -> list[YearResult]:
 
 
 @dataclass(frozen=True)
+class EvaluationSummary:
+    """What the Pemda-wide page shows of an evaluation (read as plain columns: no ORM
+    object for a row the page only prints)."""
+
+    id: int
+    status: str
+    template: str
+    score: Decimal | None
+    predicate: str | None
+
+
+@dataclass(frozen=True)
 class OverviewRow:
     """One agency (``agency_id`` None: the Pemda) in the Pemda-wide evaluation page."""
 
     agency_id: int | None
     name: str
-    evaluation: SakipEvaluation | None
+    evaluation: EvaluationSummary | None
     scored: int  # sub-components with a score (what a draft has so far)
     subcomponents: int  # how many its template has
     previous_score: Decimal | None  # last year's final total
@@ -304,7 +316,7 @@ class OverviewRow:
 def _overview_row(
     agency_id: int | None,
     name: str,
-    evaluation: SakipEvaluation | None,
+    evaluation: EvaluationSummary | None,
     scored: int | None,
     previous_score: Decimal | None,
     previous_status: str | None,
@@ -333,20 +345,49 @@ def evaluation_overview(
         .subquery()
     )
     rows = session.execute(
-        select(Agency.id, Agency.name, current, scored.c.n, previous.score, previous.status)
+        select(
+            Agency.id,
+            Agency.name,
+            current.id,
+            current.status,
+            current.template,
+            current.score,
+            current.predicate,
+            scored.c.n,
+            previous.score,
+            previous.status,
+        )
         .outerjoin(current, (current.agency_id == Agency.id) & (current.year == year))
         .outerjoin(previous, (previous.agency_id == Agency.id) & (previous.year == year - 1))
         .outerjoin(scored, scored.c.evaluation_id == current.id)
         .where(or_(Agency.active.is_(True), current.id.is_not(None)))
         .order_by(Agency.name, Agency.code)
     ).all()
-    agencies = [_overview_row(*row) for row in rows]
-    pemda_rows = session.scalars(
-        select(SakipEvaluation)
+    agencies = [
+        _overview_row(
+            agency_id,
+            name,
+            None if evaluation_id is None else EvaluationSummary(evaluation_id, *columns),
+            count,
+            previous_score,
+            previous_status,
+        )
+        for agency_id, name, evaluation_id, *columns, count, previous_score, previous_status in rows
+    ]
+    pemda_rows = session.execute(
+        select(
+            SakipEvaluation.year,
+            SakipEvaluation.id,
+            SakipEvaluation.status,
+            SakipEvaluation.template,
+            SakipEvaluation.score,
+            SakipEvaluation.predicate,
+        )
         .where(SakipEvaluation.agency_id.is_(None), SakipEvaluation.year.in_((year - 1, year)))
         .order_by(SakipEvaluation.id)
     ).all()
-    by_year = {evaluation.year: evaluation for evaluation in reversed(pemda_rows)}
+    # The first row of each year, as before: reversed, so that the lowest id wins.
+    by_year = {row[0]: EvaluationSummary(*row[1:]) for row in reversed(pemda_rows)}
     pemda = None
     if by_year:
         before = by_year.get(year - 1)

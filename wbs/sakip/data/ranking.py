@@ -7,10 +7,11 @@ the walk of one agency's page (wbs/sakip/data/trees.roll_tree) with the same rul
 the ranking and the agency's page always agree. Only what that total needs is computed
 (a node with indicators of its own is not looked below); every indicator is counted.
 
-Every agency at once, in three queries whatever their count: the agencies with their
-final evaluations; every active node; every active indicator with its value of the year
-and period. The rows are read as plain tuples, not ORM objects (a tree of 2,000
-indicators per agency makes 120,000 rows for 60 agencies). No Flask.
+Every agency at once, in three queries whatever their count (a few more for very
+large trees): the agencies with their final evaluations; every active node with its
+indicators counted by the database; the indicators, with their value of the year and
+period, of only the nodes the totals need. The rows are read as plain tuples, not ORM
+objects (a tree of 2,000 indicators per agency makes 120,000 rows for 60 agencies). No Flask.
 """
 
 from __future__ import annotations
@@ -21,17 +22,22 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Executable, select
+from sqlalchemy import Connection, Executable, func, select
 from sqlalchemy.orm import Session
 
 from wbs.models import Agency, Indicator, IndicatorValue, PerformanceNode, SakipEvaluation
 from wbs.sakip.achievement import cap_limit, round2
 from wbs.sakip.data.evaluations import FINAL
-from wbs.sakip.data.trees import roll_tree, rolled_capaian, tree_total
+from wbs.sakip.data.trees import nodes_for_total, roll_tree, rolled_capaian, tree_total
 from wbs.sakip.rollup import Rollup, roll_up_figures
 
 # Rows fetched from the driver at a time (see _rows).
 BATCH = 500
+# Node ids in one IN list: below SQLite's oldest limit of 999 bound parameters.
+IDS_PER_STATEMENT = 900
+# When the totals need more than this share of all indicators, one plain scan of every
+# indicator is cheaper than matching node ids.
+SCAN_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -73,12 +79,15 @@ class RankedAgency:
 
 
 class NodeRow(NamedTuple):
-    """What the roll-up walk reads of a node (trees.TreeNode)."""
+    """What the roll-up walk reads of a node (trees.TreeNode), with the number of its
+    active indicators and of those with a realisation of the period."""
 
     id: int
     parent_id: int | None
     code: str
     weight: Decimal
+    indicators: int
+    realised: int
 
 
 # An active indicator of a node with its value of the period (None when there is no
@@ -92,8 +101,9 @@ AgencyRow = tuple[int, str, str, Decimal | None, str | None]
 @dataclass(frozen=True)
 class TreeRows:
     """What the ranking reads: the active agencies; each agency's active nodes, siblings
-    in the order of the agency's page; each node's active indicators, by sort order then
-    id, with their values of the year and period."""
+    in the order of the agency's page, with their indicator counts; the active
+    indicators, by sort order then id, with their values of the year and period, of the
+    nodes the totals need (trees.nodes_for_total) at least."""
 
     agencies: list[AgencyRow]
     nodes_of: dict[int, list[NodeRow]]
@@ -107,12 +117,16 @@ def _rows(connection: Connection, statement: Executable) -> Iterator[Any]:
         yield from batch
 
 
-def load_rows(session: Session, year: int, period: str) -> TreeRows:
-    """Three Core statements on the session's connection, each row copied into a plain
-    tuple as it is read. Each indicator comes with its value (an outer join on the value
-    row's unique key): one row per indicator rather than a second 120,000 rows to match."""
-    connection = session.connection()
-    agencies: list[AgencyRow] = [
+def _value_join(year: int, period: str) -> Any:
+    return (
+        (IndicatorValue.indicator_id == Indicator.id)
+        & (IndicatorValue.year == year)
+        & (IndicatorValue.period == period)
+    )
+
+
+def _agencies(connection: Connection, year: int) -> list[AgencyRow]:
+    return [
         (agency_id, code, name, score, predicate)
         for agency_id, code, name, score, predicate in _rows(
             connection,
@@ -133,10 +147,26 @@ def load_rows(session: Session, year: int, period: str) -> TreeRows:
             .order_by(Agency.name, Agency.code),
         )
     ]
-    # Siblings in the order of the agency's page: sort order, then code, sorted by the
-    # database (its collation of codes), as trees.agency_tree reads them.
+
+
+def _nodes(connection: Connection, year: int, period: str) -> dict[int, list[NodeRow]]:
+    """Every agency's active nodes, siblings in the order of the agency's page (sort
+    order, then code, sorted by the database's collation, as trees.agency_tree reads
+    them), each with its active indicators counted by the database: the counts of a
+    whole agency need no indicator row to cross."""
+    counts = (
+        select(
+            Indicator.node_id,
+            func.count().label("indicators"),
+            func.count(IndicatorValue.realisation).label("realised"),
+        )
+        .outerjoin(IndicatorValue, _value_join(year, period))
+        .where(Indicator.active.is_(True))
+        .group_by(Indicator.node_id)
+        .subquery()
+    )
     nodes_of: dict[int, list[NodeRow]] = defaultdict(list)
-    for node_id, agency_id, parent_id, code, weight in _rows(
+    for node_id, agency_id, parent_id, code, weight, indicators, realised in _rows(
         connection,
         select(
             PerformanceNode.id,
@@ -144,15 +174,24 @@ def load_rows(session: Session, year: int, period: str) -> TreeRows:
             PerformanceNode.parent_id,
             PerformanceNode.code,
             PerformanceNode.weight,
+            func.coalesce(counts.c.indicators, 0),
+            func.coalesce(counts.c.realised, 0),
         )
+        .outerjoin(counts, counts.c.node_id == PerformanceNode.id)
         .where(PerformanceNode.agency_id.is_not(None), PerformanceNode.active.is_(True))
         .order_by(PerformanceNode.sort_order, PerformanceNode.code),
     ):
-        nodes_of[agency_id].append(NodeRow(node_id, parent_id, code, weight))
-    # Indicators of the Pemda's tree and of inactive nodes come too: no node asks for them.
-    indicators_of: dict[int, list[IndicatorRow]] = defaultdict(list)
-    for order, indicator_id, node_id, polarity, weight, target, high, realisation in _rows(
-        connection,
+        nodes_of[agency_id].append(NodeRow(node_id, parent_id, code, weight, indicators, realised))
+    return nodes_of
+
+
+def _indicators(
+    connection: Connection, year: int, period: str, node_ids: Sequence[int] | None
+) -> dict[int, list[IndicatorRow]]:
+    """The active indicators of ``node_ids`` (None: of every node) with their values,
+    each indicator with its value in one row (an outer join on the value row's unique
+    key), grouped by node."""
+    statement = (
         select(
             Indicator.sort_order,
             Indicator.id,
@@ -163,21 +202,53 @@ def load_rows(session: Session, year: int, period: str) -> TreeRows:
             IndicatorValue.target_high,
             IndicatorValue.realisation,
         )
-        .outerjoin(
-            IndicatorValue,
-            (IndicatorValue.indicator_id == Indicator.id)
-            & (IndicatorValue.year == year)
-            & (IndicatorValue.period == period),
-        )
-        .where(Indicator.active.is_(True)),
-    ):
-        indicators_of[node_id].append(
-            (order, indicator_id, polarity, weight, target, high, realisation)
-        )
+        .outerjoin(IndicatorValue, _value_join(year, period))
+        .where(Indicator.active.is_(True))
+    )
+    if node_ids is None:
+        statements = [statement]
+    else:
+        statements = [
+            statement.where(Indicator.node_id.in_(node_ids[start : start + IDS_PER_STATEMENT]))
+            for start in range(0, len(node_ids), IDS_PER_STATEMENT)
+        ]
+    indicators_of: dict[int, list[IndicatorRow]] = defaultdict(list)
+    for query in statements:
+        for order, indicator_id, node_id, polarity, weight, target, high, realisation in _rows(
+            connection, query
+        ):
+            indicators_of[node_id].append(
+                (order, indicator_id, polarity, weight, target, high, realisation)
+            )
     for group in indicators_of.values():
         # By sort order, then id: whole numbers, ordered here as the database would; a
         # few per node, so sorting each node's own is cheaper than one ORDER BY of all.
         group.sort()
+    return indicators_of
+
+
+def nodes_needed(nodes_of: dict[int, list[NodeRow]]) -> list[int]:
+    """The ids of the nodes whose indicators the agencies' totals count."""
+    return [
+        node.id
+        for nodes in nodes_of.values()
+        for node in nodes_for_total(nodes, lambda node: node.indicators > 0)
+    ]
+
+
+def load_rows(session: Session, year: int, period: str) -> TreeRows:
+    """The agencies; the nodes with their indicator counts; then the indicators (with
+    values) of only the nodes the totals need: with indicators on every level that is
+    each tree's roots, with indicators on the leaves only it is nearly all of them, and
+    one plain scan then beats matching ids."""
+    connection = session.connection()
+    agencies = _agencies(connection, year)
+    nodes_of = _nodes(connection, year, period)
+    needed = nodes_needed(nodes_of)
+    node_indicators = {node.id: node.indicators for nodes in nodes_of.values() for node in nodes}
+    wanted = sum(node_indicators[node_id] for node_id in needed)
+    every = wanted > SCAN_SHARE * sum(node_indicators.values())
+    indicators_of = _indicators(connection, year, period, None if every else needed)
     return TreeRows(agencies, nodes_of, indicators_of)
 
 
@@ -219,11 +290,8 @@ def _achievement(
     # only the roots' own are computed.
     total = tree_total(roll_tree(nodes, own, results_only=True))
     # Every indicator of the active nodes is counted, as on the e-SAKIP home page.
-    indicators = realised = 0
-    for node in nodes:
-        rows = indicators_of.get(node.id, ())
-        indicators += len(rows)
-        realised += sum(row[6] is not None for row in rows)
+    indicators = sum(node.indicators for node in nodes)
+    realised = sum(node.realised for node in nodes)
     agency_id, code, name, score, predicate = agency
     return AgencyAchievement(agency_id, code, name, total, indicators, realised, score, predicate)
 

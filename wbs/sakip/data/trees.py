@@ -73,10 +73,7 @@ def roll_tree(
     node with a roll-up of its own nothing counts in its result (RolledNode.result), so
     its children are not visited and its ``children`` roll-up is left None.
     """
-    known = {node.id for node in nodes}
-    children: dict[int | None, list[N]] = defaultdict(list)
-    for node in nodes:
-        children[node.parent_id if node.parent_id in known else None].append(node)
+    children = _children_of(nodes)
     rolled: list[RolledNode[N]] = []
 
     def visit(node: N, depth: int) -> RolledNode[N]:
@@ -94,6 +91,32 @@ def roll_tree(
     for root in children.get(None, ()):
         visit(root, 0)
     return rolled
+
+
+def _children_of(nodes: Sequence[N]) -> dict[int | None, list[N]]:
+    """Each node's children in the order given; under None the roots (no parent, or a
+    parent not among ``nodes``)."""
+    known = {node.id for node in nodes}
+    children: dict[int | None, list[N]] = defaultdict(list)
+    for node in nodes:
+        children[node.parent_id if node.parent_id in known else None].append(node)
+    return children
+
+
+def nodes_for_total(nodes: Sequence[N], has_own: Callable[[N], bool]) -> list[N]:
+    """The nodes whose own indicators the tree's total counts: from each root down to the
+    first node with indicators of its own (``has_own``), as ``roll_tree(results_only=True)``
+    walks. Lets the ranking fetch only those nodes' indicators."""
+    children = _children_of(nodes)
+    found: list[N] = []
+    waiting = list(reversed(children.get(None, ())))
+    while waiting:
+        node = waiting.pop()
+        if has_own(node):
+            found.append(node)
+        else:
+            waiting.extend(reversed(children.get(node.id, ())))
+    return found
 
 
 def tree_total(rolled: Sequence[RolledNode[N]]) -> Rollup | None:
