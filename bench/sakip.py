@@ -26,7 +26,7 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -45,7 +45,9 @@ from wbs.case_actions import FORWARD_DESTINATIONS, REJECTION_REASONS
 from wbs.db import Database, migrate
 from wbs.sakip.data.evaluations import evaluation_overview
 from wbs.sakip.data.integrity import integrity_rows
+from wbs.sakip.data.monitoring import period_evaluation
 from wbs.sakip.evaluation import TEMPLATE_88_2021, DirectScore, predicate_of, score_evaluation
+from wbs.sakip.monitoring import PROCUREMENT_STAGE_CODES
 from wbs.stats_queries import OPEN_STATUSES
 
 GOAL = 2.0
@@ -127,6 +129,41 @@ CROSS JOIN LATERAL (SELECT
          ELSE 50 + (i.id * 7 + y) %% 50 END::numeric AS target,
     CASE WHEN i.polarity = 'range' THEN 60 END::numeric AS target_high) AS t
 ORDER BY 1
+"""
+
+
+# Realisation monitoring (DOMAIN.md, "Realisation monitoring"): each agency, each year and
+# month, the planned and actual budget spent (the pagu spread over the months, the
+# actual 50..110 % of the plan) and the cumulative physical progress, plan and actual;
+# about one month in twenty not reported yet (NULL actuals).
+MONTHS_SQL = """
+INSERT INTO monthly_realisation (agency_id, year, month, budget_plan, budget_actual,
+                                 physical_plan, physical_actual, updated_at)
+SELECT a, y, m,
+       round((1000000000::numeric + a * 25000000) / 12, 2),
+       CASE WHEN random() < 0.05 THEN NULL
+            ELSE round((1000000000::numeric + a * 25000000) / 12 * (0.5 + 0.6 * random())::numeric, 2)
+       END,
+       round(100 * m / 12.0, 2),
+       CASE WHEN random() < 0.05 THEN NULL
+            ELSE round(least(100, 100 * m / 12.0 * (0.6 + 0.5 * random()))::numeric, 2) END,
+       %(now)s
+FROM generate_series(1, %(agencies)s) AS a
+CROSS JOIN generate_series(%(first_year)s::int, %(last_year)s::int) AS y
+CROSS JOIN generate_series(1, 12) AS m
+"""
+# PACKAGES packages per agency and year at random stages, planned to finish between
+# April and December; the ones not finished by then are behind schedule.
+PACKAGES = 40
+PACKAGES_SQL = """
+INSERT INTO procurement_package (agency_id, year, name, value, stage, stage_on,
+                                 planned_finish, note, updated_at)
+SELECT a, y, 'Paket ' || k || ' Dinas ' || a, (50 + (a * k) %% 950) * 1000000::numeric,
+       (%(stages)s::text[])[1 + floor(random() * %(stage_count)s)::int],
+       make_date(y, 1 + k %% 3, 15), make_date(y, 4 + k %% 9, 28), '', %(now)s
+FROM generate_series(1, %(agencies)s) AS a
+CROSS JOIN generate_series(%(first_year)s::int, %(last_year)s::int) AS y
+CROSS JOIN generate_series(1, %(packages)s) AS k
 """
 
 
@@ -252,6 +289,16 @@ def fill(url: str, sizes: Size) -> None:
         connection.execute(INDICATORS_SQL, params)
         connection.execute("SELECT setseed(0.42)")
         connection.execute(VALUES_SQL, params)
+        connection.execute(MONTHS_SQL, params)
+        connection.execute(
+            PACKAGES_SQL,
+            {
+                **params,
+                "packages": PACKAGES,
+                "stages": list(PROCUREMENT_STAGE_CODES),
+                "stage_count": len(PROCUREMENT_STAGE_CODES),
+            },
+        )
         with connection.cursor() as cursor:
             cursor.executemany(
                 "INSERT INTO sakip_evaluation (id, agency_id, year, template, evaluator, score, "
@@ -360,7 +407,7 @@ FROM performance_node AS n LEFT JOIN (
     SELECT i.node_id, count(*) AS indicators, count(v.realisation) AS realised
     FROM indicator AS i
     LEFT JOIN indicator_value AS v ON v.indicator_id = i.id AND v.year = %(year)s
-                                      AND v.period = 'Y'
+                                      AND v.period = %(period)s
     WHERE i.active GROUP BY i.node_id
 ) AS c ON c.node_id = n.id
 WHERE n.agency_id IS NOT NULL AND n.active ORDER BY n.sort_order, n.code
@@ -369,8 +416,28 @@ RANKING_INDICATORS_SQL = """
 SELECT i.sort_order, i.id, i.node_id, i.polarity, i.weight, v.target, v.target_high,
        v.realisation
 FROM indicator AS i
-LEFT JOIN indicator_value AS v ON v.indicator_id = i.id AND v.year = %(year)s AND v.period = 'Y'
+LEFT JOIN indicator_value AS v ON v.indicator_id = i.id AND v.year = %(year)s
+                                 AND v.period = %(period)s
 WHERE i.active AND i.node_id = ANY(%(node_ids)s)
+"""
+
+# The evaluation for the Bupati's meeting (wbs/sakip/data/monitoring.period_evaluation):
+# the active agencies with their pagu, every monthly row of the year, the packages behind
+# schedule with their agency's name, and the ranking's three statements for the quarter.
+MEETING_AGENCIES_SQL = """
+SELECT a.id, a.code, a.name, y.budget_ceiling FROM agency AS a
+LEFT JOIN agency_year AS y ON y.agency_id = a.id AND y.year = %(year)s
+WHERE a.active ORDER BY a.name
+"""
+MEETING_MONTHS_SQL = """
+SELECT agency_id, month, budget_plan, budget_actual, physical_plan, physical_actual
+FROM monthly_realisation WHERE year = %(year)s
+"""
+MEETING_LATE_SQL = """
+SELECT p.id, p.name, p.value, p.stage, p.planned_finish, a.name
+FROM procurement_package AS p JOIN agency AS a ON a.id = p.agency_id
+WHERE a.active AND p.year = %(year)s AND p.planned_finish < %(on)s AND p.stage <> 'selesai'
+ORDER BY p.planned_finish, a.name, p.name
 """
 
 
@@ -403,6 +470,7 @@ class Page:
     data: Callable[[Session], Any]
     bare: dict[str, str]
     check: Callable[[Any, Rows, list[int]], None]
+    params: dict[str, Any] = field(default_factory=dict)  # the bare SQL's own
 
 
 def _same_counts(page: str, app_counts: list[int], expected: list[int]) -> None:
@@ -443,7 +511,9 @@ def _check_integrity(app_result: Any, bare: Rows, _app_counts: list[int]) -> Non
     assert app_rows == sql_rows, "integrity: not the same rows"
 
 
-def _check_ranking(app_result: Any, bare: Rows, app_counts: list[int]) -> None:
+def _check_ranking(
+    app_result: Any, bare: Rows, app_counts: list[int], check_counts: bool = True
+) -> None:
     """Each agency's indicators (active ones on its active nodes), how many have a
     realisation, and its final score, from the bare rows as the ranking counts them; and
     the app reads as many agencies, nodes and indicators (each with its value)."""
@@ -458,11 +528,12 @@ def _check_ranking(app_result: Any, bare: Rows, app_counts: list[int]) -> None:
         for agency_id, _code, _name, score, _predicate in bare["agencies"]
     ]
     assert app_rows == sql_rows, "ranking: not the same rows"
-    _same_counts(
-        "ranking",
-        app_counts,
-        [len(bare["agencies"]), len(bare["nodes"]), len(bare["indicators"])],
-    )
+    if check_counts:
+        _same_counts(
+            "ranking",
+            app_counts,
+            [len(bare["agencies"]), len(bare["nodes"]), len(bare["indicators"])],
+        )
 
 
 def _pages(app: Flask, today: date, threshold: int, cap: int) -> list[Page]:
@@ -505,7 +576,40 @@ def _pages(app: Flask, today: date, threshold: int, cap: int) -> list[Page]:
             _check_evaluations,
         )
     )
+    quarter_end = date(YEAR, 9, 30)
+    pages.append(
+        Page(
+            "meeting",
+            f"/sakip/monitoring/evaluations/{YEAR}-Q3",
+            lambda session: period_evaluation(
+                session, YEAR, quarter_end.month, min(quarter_end, today), cap
+            ),
+            {
+                "agencies": MEETING_AGENCIES_SQL,
+                "months": MEETING_MONTHS_SQL,
+                "late": MEETING_LATE_SQL,
+                "ranked": RANKING_AGENCIES_SQL,
+                "nodes": RANKING_NODES_SQL,
+                "indicators": RANKING_INDICATORS_SQL,
+            },
+            _check_meeting,
+            {"period": "Q3", "on": min(quarter_end, today)},
+        )
+    )
     return pages
+
+
+def _check_meeting(app_result: Any, bare: Rows, app_counts: list[int]) -> None:
+    """The same agencies, late packages and achievement counts (the ranking's check)."""
+    assert [s.agency_id for s in app_result.standings] == [row[0] for row in bare["agencies"]]
+    assert [late.package.id for late in app_result.late] == [row[0] for row in bare["late"]]
+    _check_ranking(
+        app_result.achievements,
+        {"agencies": bare["ranked"], "nodes": bare["nodes"], "indicators": bare["indicators"]},
+        [],
+        check_counts=False,
+    )
+    _same_counts("meeting", app_counts, [len(rows) for rows in bare.values()])
 
 
 def _ranking_data(app: Flask, cap: int) -> Callable[[Session], Any] | None:
@@ -539,6 +643,8 @@ def _data(db: Database, page: Page) -> Callable[[], Any]:
 
 
 def _bare(connection: psycopg.Connection, page: Page, params: dict[str, Any]) -> Callable[[], Rows]:
+    params = {**params, **page.params}
+
     def run() -> Rows:
         return {
             name: connection.execute(sql, params).fetchall()  # type: ignore[arg-type]
@@ -582,10 +688,12 @@ def measure(url: str, repeats: int = REPEATS) -> dict[str, float]:
                 "end": date(YEAR, 12, 31),
                 "today": today,
                 "open_statuses": list(OPEN_STATUSES),
+                "period": "Y",
             }
             pages = _pages(app, today, config.small_cell_threshold, config.sakip_capaian_cap)
-            if any(page.name == "ranking" for page in pages):
-                params["node_ids"] = _ranking_node_ids(connection, params)
+            # Which nodes have indicators does not depend on the period: the same ids
+            # serve the ranking (whole year) and the meeting page (a quarter).
+            params["node_ids"] = _ranking_node_ids(connection, params)
             for page in pages:
                 data, bare = _data(db, page), _bare(connection, page, params)
                 with _row_counts(db) as counts:
@@ -627,6 +735,7 @@ PAGE_LABELS = {
     "ranking": f"/sakip/ranking?year={YEAR}",
     "integrity": f"/sakip/integrity?year={YEAR}",
     "evaluations": f"/sakip/evaluations?year={YEAR}",
+    "meeting": f"/sakip/monitoring/evaluations/{YEAR}-Q3",
 }
 
 

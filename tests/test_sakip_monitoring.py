@@ -28,6 +28,7 @@ from decimal import Decimal
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from tests.sakip_helpers import agency_account, agency_id, build_tree, staff_account
@@ -160,6 +161,29 @@ def seed(app: Flask) -> dict[str, int]:
     return ids
 
 
+@pytest.fixture
+def ids(app: Flask, init_result: InitResult) -> dict[str, int]:
+    """The fixture above, stored: the ids by agency code and by package name."""
+    return seed(app)
+
+
+@pytest.fixture
+def sakip(app: Flask, init_result: InitResult) -> FlaskClient:
+    return staff_account(app, init_result, "sakip", {"sakip"})
+
+
+@pytest.fixture
+def bupati(app: Flask, init_result: InitResult) -> FlaskClient:
+    return staff_account(app, init_result, "bupati", {"leadership"})
+
+
+def june_2025(client: FlaskClient, agency: int) -> str:
+    """The agency's monitoring page, standing at the end of June 2025."""
+    response = client.get(f"/sakip/agencies/{agency}/monitoring?year=2025&month=6")
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
 def active_agencies(app: Flask) -> int:
     with database(app).session() as session:
         return session.scalar(select(func.count()).where(Agency.active.is_(True)))
@@ -206,13 +230,9 @@ def test_without_a_pagu_the_plans_make_the_total_and_an_incomplete_plan_none() -
 
 
 def test_the_agency_page_shows_absorption_physical_progress_and_the_lights(
-    app: Flask, init_result: InitResult
+    ids: dict[str, int], sakip: FlaskClient
 ) -> None:
-    ids = seed(app)
-    client = staff_account(app, init_result, "sakip", {"sakip"})
-    response = client.get(f"/sakip/agencies/{ids['DINKES']}/monitoring?year=2025&month=6")
-    assert response.status_code == 200
-    page = response.get_data(as_text=True)
+    page = june_2025(sakip, ids["DINKES"])
     standing = by_first_cell(table(page, "Standing at the end of June 2025"))
     # Budget: plan 600 / 1,200 = 50 %, absorbed 500 / 1,200 = 41.67 %, −8.33 points
     # (yellow), pace 500 / 600 = 83.33 %.
@@ -253,35 +273,27 @@ def test_the_agency_page_shows_absorption_physical_progress_and_the_lights(
 
 
 def test_the_colours_red_below_ten_and_red_late_in_the_year(
-    app: Flask, init_result: InitResult
+    ids: dict[str, int], sakip: FlaskClient
 ) -> None:
-    ids = seed(app)
-    client = staff_account(app, init_result, "sakip", {"sakip"})
-    page = client.get(f"/sakip/agencies/{ids['DPUPR']}/monitoring?year=2025&month=6")
-    standing = by_first_cell(table(page.get_data(as_text=True), "Standing at the end of June"))
+    standing = by_first_cell(table(june_2025(sakip, ids["DPUPR"]), "Standing at the end of June"))
     # DPUPR budget: plan 900 / 2,000 = 45 %, spent 580 / 2,000 = 29 %: −16 < −10, red;
     # pace 580 / 900 = 64.44 %. Physical 30 against 50: −20, red; pace 60 %.
     assert standing["Budget absorption"] == ["45 %", "29 %", "-16", "red", "64.44 %"]
     assert standing["Physical progress"] == ["50 %", "30 %", "-20", "red", "60 %"]
-    page = client.get(f"/sakip/agencies/{ids['DISDIK']}/monitoring?year=2025&month=6")
-    standing = by_first_cell(table(page.get_data(as_text=True), "Standing at the end of June"))
+    page = june_2025(sakip, ids["DISDIK"])
+    standing = by_first_cell(table(page, "Standing at the end of June"))
     # DISDIK physical: 69 against 75 is only −6 (yellow on its own), but the plan is at
     # 70 % or more and it is more than 5 points behind: red.
     assert standing["Physical progress"] == ["75 %", "69 %", "-6", "red", "92 %"]
     # DISDIK budget without a pagu: 120 / 600 = 20 % planned and spent, on plan: green.
     assert standing["Budget absorption"] == ["20 %", "20 %", "0", "green", "100 %"]
-    assert "the sum of the twelve monthly plans, Rp 600,000,000" in html.unescape(
-        page.get_data(as_text=True)
-    )
+    assert "the sum of the twelve monthly plans, Rp 600,000,000" in html.unescape(page)
 
 
 def test_a_missing_month_stays_missing_and_stops_the_cumulation(
-    app: Flask, init_result: InitResult
+    ids: dict[str, int], sakip: FlaskClient
 ) -> None:
-    ids = seed(app)
-    client = staff_account(app, init_result, "sakip", {"sakip"})
-    page = client.get(f"/sakip/agencies/{ids['DINSOS']}/monitoring?year=2025&month=6")
-    months = by_first_cell(table(page.get_data(as_text=True), "Month by month, 2025"))
+    months = by_first_cell(table(june_2025(sakip, ids["DINSOS"]), "Month by month, 2025"))
     # January: 100 / 1,000 = 10 % planned and spent.
     assert months["January"][2:6] == ["10 %", "10 %", "0", "green"]
     # February was not entered: missing, not zero; and so is every total after it, even
@@ -293,12 +305,9 @@ def test_a_missing_month_stays_missing_and_stops_the_cumulation(
 
 
 def test_procurement_packages_by_stage_and_behind_schedule(
-    app: Flask, init_result: InitResult
+    ids: dict[str, int], sakip: FlaskClient
 ) -> None:
-    ids = seed(app)
-    client = staff_account(app, init_result, "sakip", {"sakip"})
-    page = client.get(f"/sakip/agencies/{ids['DINKES']}/monitoring?year=2025&month=6")
-    body = page.get_data(as_text=True)
+    body = june_2025(sakip, ids["DINKES"])
     stages = by_first_cell(table(body, "Packages by current stage"))
     # Pelaksanaan: Puskesmas 2,500 + alat kesehatan 750 = 3,250 million in 2 packages.
     assert stages["Pelaksanaan"] == ["2", "Rp 3,250,000,000"]
@@ -317,19 +326,18 @@ def test_procurement_packages_by_stage_and_behind_schedule(
 
 
 def test_performance_achievement_of_the_quarter_else_the_year(
-    app: Flask, init_result: InitResult
+    app: Flask, sakip: FlaskClient
 ) -> None:
-    ids = build_tree(app)
-    client = staff_account(app, init_result, "sakip", {"sakip"})
-    url = f"/sakip/agencies/{ids['agency']}/monitoring?year=2026&month=5"
-    section = text(client.get(url).get_data(as_text=True).split("Performance achievement")[1])
+    tree = build_tree(app)
+    url = f"/sakip/agencies/{tree['agency']}/monitoring?year=2026&month=5"
+    section = text(sakip.get(url).get_data(as_text=True).split("Performance achievement")[1])
     # No quarter value: the year's. The root sasaran rolls up its own indicator,
     # lower is better: (2 − 6.5 / 7) × 100 = 107.14 %.
     assert "Whole year 2026" in section and "107.14 %" in section
     with database(app).session() as session:
         session.add(
             IndicatorValue(
-                indicator_id=ids["Angka kematian bayi"],
+                indicator_id=tree["Angka kematian bayi"],
                 year=2026,
                 period="Q2",
                 target=Decimal(7),
@@ -338,19 +346,18 @@ def test_performance_achievement_of_the_quarter_else_the_year(
             )
         )
     # May is in quarter II, which now has a value: (2 − 7 / 7) × 100 = 100 %.
-    section = text(client.get(url).get_data(as_text=True).split("Performance achievement")[1])
+    section = text(sakip.get(url).get_data(as_text=True).split("Performance achievement")[1])
     assert "Quarter II 2026" in section and "100 %" in section and "107.14" not in section
 
 
 # --- the ranking and the evaluation ----------------------------------------------------------
 
 
+@pytest.mark.usefixtures("ids")
 def test_the_ranking_orders_by_pace_for_the_year_to_date_and_the_month(
-    app: Flask, init_result: InitResult
+    app: Flask, bupati: FlaskClient
 ) -> None:
-    seed(app)
-    client = staff_account(app, init_result, "bupati", {"leadership"})
-    response = client.get("/sakip/monitoring/ranking?year=2025&month=6")
+    response = bupati.get("/sakip/monitoring/ranking?year=2025&month=6")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     ytd = table(page, "Year to date: January to the end of June")
@@ -382,19 +389,17 @@ def test_the_ranking_orders_by_pace_for_the_year_to_date_and_the_month(
     ]
     # By physical progress to June: DISDIK 69 / 75 = 0.92, DINKES 40 / 45 = 0.8889,
     # DPUPR 30 / 50 = 0.6.
-    page = client.get("/sakip/monitoring/ranking?year=2025&month=6&order=physical")
+    page = bupati.get("/sakip/monitoring/ranking?year=2025&month=6&order=physical")
     ytd = table(page.get_data(as_text=True), "Year to date")
     assert [row[:2] for row in ytd[:3]] == [["1", DISDIK], ["2", DINKES], ["3", DPUPR]]
 
 
-def test_the_ranking_takes_two_queries_whatever_the_number_of_agencies(
-    app: Flask, init_result: InitResult
-) -> None:
+@pytest.mark.usefixtures("ids")
+def test_the_ranking_takes_two_queries_whatever_the_number_of_agencies(app: Flask) -> None:
     from sqlalchemy import event
 
     from wbs.sakip.data.monitoring import agency_standings
 
-    seed(app)
     db = database(app)
     statements: list[str] = []
 
@@ -411,13 +416,12 @@ def test_the_ranking_takes_two_queries_whatever_the_number_of_agencies(
     assert len(statements) == 2
 
 
+@pytest.mark.usefixtures("ids")
 @pytest.mark.parametrize("period", ["2025-06", "2025-Q2"])
 def test_the_evaluation_for_the_bupati_counts_colours_and_names_the_late_packages(
-    app: Flask, init_result: InitResult, period: str
+    app: Flask, bupati: FlaskClient, period: str
 ) -> None:
-    seed(app)
-    client = staff_account(app, init_result, "bupati", {"leadership"})
-    response = client.get(f"/sakip/monitoring/evaluations/{period}")
+    response = bupati.get(f"/sakip/monitoring/evaluations/{period}")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     if period == "2025-06":
@@ -450,16 +454,15 @@ def test_the_evaluation_for_the_bupati_counts_colours_and_names_the_late_package
     assert 'class="no-print hint"' in page
 
 
-def test_the_evaluation_chooser_and_bad_periods(app: Flask, init_result: InitResult) -> None:
-    client = staff_account(app, init_result, "bupati", {"leadership"})
-    assert client.get("/sakip/monitoring/evaluations").status_code == 200
-    response = client.get("/sakip/monitoring/evaluations?period=2025-Q3")
+def test_the_evaluation_chooser_and_bad_periods(bupati: FlaskClient) -> None:
+    assert bupati.get("/sakip/monitoring/evaluations").status_code == 200
+    response = bupati.get("/sakip/monitoring/evaluations?period=2025-Q3")
     assert response.headers["Location"].endswith("/sakip/monitoring/evaluations/2025-Q3")
-    response = client.get("/sakip/monitoring/evaluations?period=July")
+    response = bupati.get("/sakip/monitoring/evaluations?period=July")
     assert response.status_code == 400
     assert "Write a month as 2026-07" in response.get_data(as_text=True)
-    assert client.get("/sakip/monitoring/evaluations/2025").status_code == 404
-    assert client.get("/sakip/monitoring/evaluations/2025-13").status_code == 404
+    assert bupati.get("/sakip/monitoring/evaluations/2025").status_code == 404
+    assert bupati.get("/sakip/monitoring/evaluations/2025-13").status_code == 404
 
 
 # --- entry -----------------------------------------------------------------------------------
@@ -540,14 +543,13 @@ def test_agency_staff_enter_the_figures_in_indonesian_notation(
     assert list(stored(app, dishub, 2026)) == [1]
 
 
-def test_the_entry_is_all_or_nothing(app: Flask, init_result: InitResult) -> None:
+def test_the_entry_is_all_or_nothing(app: Flask, sakip: FlaskClient) -> None:
     dishub = agency_id(app, "DISHUB")
-    client = staff_account(app, init_result, "sakip", {"sakip"})
     url = f"/sakip/agencies/{dishub}/monitoring/2026/entry"
-    post_form(client, url, entry_data(budget_plan_01="100000000"))
+    post_form(sakip, url, entry_data(budget_plan_01="100000000"))
     before = stored(app, dishub, 2026)
     response = post_form(
-        client,
+        sakip,
         url,
         entry_data(
             budget_ceiling="900.000.000",  # fine, but not saved alone
@@ -626,9 +628,8 @@ def test_procurement_packages_are_added_changed_and_deleted(
 
 
 def test_agency_accounts_reach_their_own_agency_and_heads_only_read(
-    app: Flask, init_result: InitResult
+    app: Flask, init_result: InitResult, ids: dict[str, int]
 ) -> None:
-    ids = seed(app)
     own, other = ids["DINKES"], ids["DISDIK"]
     dpupr_package = ids["Peningkatan jalan lingkar"]
     dinkes_package = ids["Pengadaan ambulans"]
@@ -673,8 +674,9 @@ def test_agency_accounts_reach_their_own_agency_and_heads_only_read(
         assert session.get(ProcurementPackage, dinkes_package) is not None
 
 
-def test_read_all_roles_read_and_others_are_refused(app: Flask, init_result: InitResult) -> None:
-    ids = seed(app)
+def test_read_all_roles_read_and_others_are_refused(
+    app: Flask, init_result: InitResult, ids: dict[str, int]
+) -> None:
     own = ids["DINKES"]
     for username, role in (("bupati", "leadership"), ("irban", "supervisor"), ("root", "admin")):
         client = staff_account(app, init_result, username, {role})

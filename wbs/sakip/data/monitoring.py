@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from wbs.models import Agency, AgencyYear, MonthlyRealisation, ProcurementPackage
 from wbs.sakip.achievement import HUNDRED
+from wbs.sakip.data.ranking import AgencyAchievement, agency_achievements
 from wbs.sakip.data.trees import NodeLine, agency_tree
 from wbs.sakip.monitoring import (
     DEFAULT_COLOURS,
@@ -370,8 +371,19 @@ def is_behind(package: ProcurementPackage, on: date) -> bool:
 
 
 @dataclass(frozen=True)
+class PackageLine:
+    """What the evaluation page prints of a package (plain columns, no ORM object)."""
+
+    id: int
+    name: str
+    value: Decimal | None
+    stage: str
+    planned_finish: date
+
+
+@dataclass(frozen=True)
 class LatePackage:
-    package: ProcurementPackage
+    package: PackageLine
     agency_name: str
     days_late: int
 
@@ -380,7 +392,14 @@ def packages_behind(session: Session, year: int, on: date) -> list[LatePackage]:
     """Every active agency's packages of ``year`` behind schedule on ``on``, the latest
     first; one query."""
     rows = session.execute(
-        select(ProcurementPackage, Agency.name)
+        select(
+            ProcurementPackage.id,
+            ProcurementPackage.name,
+            ProcurementPackage.value,
+            ProcurementPackage.stage,
+            ProcurementPackage.planned_finish,
+            Agency.name,
+        )
         .join(Agency, Agency.id == ProcurementPackage.agency_id)
         .where(
             Agency.active.is_(True),
@@ -391,9 +410,12 @@ def packages_behind(session: Session, year: int, on: date) -> list[LatePackage]:
         .order_by(ProcurementPackage.planned_finish, Agency.name, ProcurementPackage.name)
     ).all()
     return [
-        LatePackage(package, name, (on - package.planned_finish).days)
-        for package, name in rows
-        if package.planned_finish is not None
+        LatePackage(
+            PackageLine(package_id, name, value, stage, planned_finish),
+            agency_name,
+            (on - planned_finish).days,
+        )
+        for package_id, name, value, stage, planned_finish, agency_name in rows
     ]
 
 
@@ -431,3 +453,31 @@ def performance(
         line for line in agency_tree(session, agency_id, year, "Y", cap) if line.depth == 0
     ]
     return Performance("Y", tuple(whole_year))
+
+
+# --- the evaluation for the Bupati's meeting ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PeriodEvaluation:
+    """What the monthly or quarterly evaluation page summarises for every agency: the
+    budget and physical standings at the period's last month, the packages behind
+    schedule on ``on``, and the performance achievement of the quarter of that month
+    (``quarter``), from the same walk as the agency ranking (ranking.py)."""
+
+    standings: list[AgencyStanding]
+    late: list[LatePackage]
+    quarter: str
+    achievements: list[AgencyAchievement]
+
+
+def period_evaluation(
+    session: Session, year: int, last_month: int, on: date, cap: int = 0
+) -> PeriodEvaluation:
+    quarter = quarter_of(last_month)
+    return PeriodEvaluation(
+        agency_standings(session, year, last_month),
+        packages_behind(session, year, on),
+        quarter,
+        agency_achievements(session, year, quarter, cap),
+    )

@@ -1,6 +1,6 @@
 """Import of a performance-tree spreadsheet into the database, and the rows of its
 export (issue 5). SQLAlchemy, no Flask; the layout and the row checks are in
-wbs/sakip/sheets.py.
+wbs/sakip/sheet_layout.py and wbs/sakip/sheet_parsing.py.
 
 An import is checked whole before anything is written (``check_import``): every row
 is compared with what is stored and every problem is listed; ``apply_import`` writes
@@ -34,18 +34,15 @@ from wbs.models import Indicator, IndicatorValue, PerformanceNode
 from wbs.sakip.achievement import round2
 from wbs.sakip.data.trees import agency_tree
 from wbs.sakip.rollup import CASCADE
-from wbs.sakip.sheets import (
+from wbs.sakip.sheet_layout import (
     LEVEL_NAMES,
     POLARITY_NAMES,
     QUARTERS,
     SHEET_PERIODS,
-    ExportRow,
-    ParsedSheet,
     PeriodTarget,
-    SheetIssue,
-    SheetRow,
-    indicator_key,
 )
+from wbs.sakip.sheet_parsing import ParsedSheet, SheetIssue, SheetRow, indicator_key
+from wbs.sakip.sheet_writing import ExportRow
 
 
 def _in_tree(agency_id: int | None) -> ColumnElement[bool]:

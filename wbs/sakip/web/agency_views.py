@@ -29,7 +29,7 @@ MIN_YEAR, MAX_YEAR = 2000, 2100
 def chosen_year(today: date) -> int:
     """``?year=`` when it is a plausible year, else this year."""
     raw = request.args.get("year", "")
-    if raw.isdigit() and MIN_YEAR <= int(raw) <= MAX_YEAR:
+    if raw.isdecimal() and MIN_YEAR <= int(raw) <= MAX_YEAR:
         return int(raw)
     return today.year
 

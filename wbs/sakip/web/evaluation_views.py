@@ -33,6 +33,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from wbs.app_context import db_session, settings
 from wbs.case_labels import SEVERITY_LABELS
+from wbs.i18n import decimal_text
 from wbs.installation import now_utc
 from wbs.models import Agency, EvaluationFinding, SakipEvaluation
 from wbs.sakip.achievement import round2
@@ -65,6 +66,7 @@ from wbs.sakip.web.access import (
     may_maintain,
 )
 from wbs.sakip.web.agency_views import MAX_YEAR, MIN_YEAR, chosen_year
+from wbs.sakip.web.form_pages import form_page
 from wbs.small_cells import Cell
 from wbs.staff_auth import Officer, record, requires
 from wbs.stats_results import AgencyScore
@@ -146,20 +148,20 @@ WBS_RECOMMENDATIONS: dict[str, LazyString] = {
 
 def score2(value: Decimal | None) -> str:
     """A SAKIP score as published: two decimals ("67.53", Indonesian "67,53")."""
-    return "—" if value is None else format_decimal(round2(value), format="#,##0.00")
+    return "—" if value is None else decimal_text(round2(value), "#,##0.00")
 
 
 def signed2(value: Decimal | None) -> str:
     """A change of score with its sign ("+2.08", "−1.20", "0.00")."""
     if value is None:
         return "—"
-    text = format_decimal(abs(round2(value)), format="#,##0.00")
+    text = decimal_text(abs(round2(value)), "#,##0.00")
     return f"+{text}" if value > 0 else f"−{text}" if value < 0 else text
 
 
 def percent(rate: float | Decimal | None) -> str:
     """A rate 0..1 as a percentage with one decimal, as the dashboard prints it."""
-    return "—" if rate is None else format_decimal(rate * 100, format="#,##0.#") + " %"
+    return "—" if rate is None else decimal_text(rate * 100, "#,##0.#") + " %"
 
 
 def page_helpers() -> dict[str, object]:
@@ -207,7 +209,7 @@ def _detail(evaluation: SakipEvaluation) -> str:
 def _year_field_value() -> int:
     """The year a write form names (``?year=``), or 404 when it is not a plausible one."""
     raw = request.args.get("year", "")
-    if not (raw.isdigit() and MIN_YEAR <= int(raw) <= MAX_YEAR):
+    if not (raw.isdecimal() and MIN_YEAR <= int(raw) <= MAX_YEAR):
         abort(404)
     return int(raw)
 
@@ -455,16 +457,15 @@ def evaluation_scores(officer: Officer, evaluation_id: int) -> BaseResponse | tu
             session.commit()
             flash(_("The scores have been saved."), "success")
             return redirect(_evaluation_url(evaluation), code=303)
-    has_errors = any(field.errors for field in form)
-    page = render_template(
+    return form_page(
         "sakip/evaluation_scores.html",
+        any(field.errors for field in form),
         evaluation=evaluation,
         agency=agency_or_404(evaluation.agency_id),
         template=template,
         form=form,
         **page_helpers(),
     )
-    return page, 400 if has_errors else 200
 
 
 @blueprint.post("/evaluations/<int:evaluation_id>/finalise")
@@ -544,15 +545,15 @@ def _finding_page(
         flash(_("The finding has been saved."), "success")
         return redirect(_evaluation_url(evaluation), code=303)
     agency = None if evaluation.agency_id is None else agency_or_404(evaluation.agency_id)
-    page = render_template(
+    return form_page(
         "sakip/evaluation_finding.html",
+        bool(form.errors),
         evaluation=evaluation,
         agency=agency,
         finding=finding,
         form=form,
         back=_evaluation_url(evaluation),
     )
-    return page, 400 if form.errors else 200
 
 
 @blueprint.route("/evaluations/<int:evaluation_id>/findings/new", methods=["GET", "POST"])
@@ -640,5 +641,5 @@ def pemda_result(officer: Officer) -> BaseResponse | tuple[str, int]:
             session.commit()
             flash(_("The Pemda's result has been saved."), "success")
             return redirect(url_for("sakip.pemda_evaluation", year=year), code=303)
-    page = render_template("sakip/evaluation_pemda_form.html", year=year, form=form)
-    return page, 400 if form.errors or form.score.errors else 200
+    has_errors = bool(form.errors or form.score.errors)
+    return form_page("sakip/evaluation_pemda_form.html", has_errors, year=year, form=form)

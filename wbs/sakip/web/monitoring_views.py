@@ -39,12 +39,13 @@ from wbs.sakip.data.monitoring import (
     agency_year_figures,
     colour_counts,
     is_behind,
-    packages_behind,
     packages_of,
     performance,
+    period_evaluation,
     ranked,
     stage_totals,
 )
+from wbs.sakip.data.ranking import ranked as ranked_by_achievement
 from wbs.sakip.monitoring import DEFAULT_COLOURS, PROCUREMENT_STAGES, Progress
 from wbs.sakip.numbers_input import NumberError, format_number_input, parse_number
 from wbs.sakip.web import blueprint
@@ -57,6 +58,7 @@ from wbs.sakip.web.access import (
     may_enter,
 )
 from wbs.sakip.web.agency_views import MAX_YEAR, MIN_YEAR, chosen_year
+from wbs.sakip.web.form_pages import form_page
 from wbs.staff_auth import Officer, record, requires
 from wbs.stats_periods import Period, PeriodError, parse_period, recent_periods
 
@@ -142,7 +144,7 @@ def chosen_month(year: int, today: date) -> int:
     """``?month=`` 1..12; else this month in this year, December for a past year and
     January for a future one."""
     raw = request.args.get("month", "")
-    if raw.isdigit() and 1 <= int(raw) <= 12:
+    if raw.isdecimal() and 1 <= int(raw) <= 12:
         return int(raw)
     if year == today.year:
         return today.month
@@ -322,8 +324,9 @@ def monitoring_entry(officer: Officer, agency_id: int, year: int) -> BaseRespons
     elif form.validate_on_submit() and _save(form, officer, agency_id, year):
         flash(_("The monitoring figures of %(year)d have been saved.", year=year), "success")
         return redirect(url_for("sakip.monitoring", agency_id=agency_id, year=year))
-    page = render_template(
+    return form_page(
         "sakip/monitoring_entry.html",
+        bool(form.errors),
         agency=agency,
         year=year,
         form=form,
@@ -335,7 +338,6 @@ def monitoring_entry(officer: Officer, agency_id: int, year: int) -> BaseRespons
         today=settings().today(),
         **figure_helpers(),
     )
-    return page, 400 if form.errors else 200
 
 
 # --- procurement packages --------------------------------------------------------------------
@@ -373,15 +375,15 @@ def _save_package(
 def _package_page(
     form: PackageForm, agency: Agency, year: int, package: ProcurementPackage | None
 ) -> tuple[str, int]:
-    page = render_template(
+    return form_page(
         "sakip/monitoring_package.html",
+        bool(form.errors),
         form=form,
         agency=agency,
         year=year,
         package=package,
         delete_form=DeleteForm(),
     )
-    return page, 400 if form.errors else 200
 
 
 @blueprint.route(
@@ -498,18 +500,17 @@ def _evaluation_period(key: str) -> Period | None:
 @requires(*RANKING_ROLES)
 def monitoring_evaluations(officer: Officer) -> BaseResponse | tuple[str, int]:
     form = EvaluationChoiceForm(request.args)
-    status = 200
+    bad_period = False
     if form.period.data:
         period = _evaluation_period(form.period.data.strip())
         if period is not None:
             return redirect(url_for("sakip.monitoring_evaluation", period_key=period.key))
         form.period.errors = [_("Write a month as 2026-07 or a quarter as 2026-Q3.")]
-        status = 400
+        bad_period = True
     months, quarters = recent_periods(settings().today())
-    page = render_template(
-        "sakip/monitoring_evaluations.html", form=form, months=months, quarters=quarters
+    return form_page(
+        "sakip/monitoring_evaluations.html", bad_period, form=form, months=months, quarters=quarters
     )
-    return page, status
 
 
 @blueprint.get("/monitoring/evaluations/<period_key>")
@@ -519,11 +520,12 @@ def monitoring_evaluation(officer: Officer, period_key: str) -> str:
     if period is None:
         abort(404)
     config = settings()
-    session = db_session()
     year, last_month = period.end.year, period.end.month
-    standings = agency_standings(session, year, last_month)
     # A period not over yet is judged today; only the current stage of a package is kept.
     on = min(period.end, config.today())
+    figures = period_evaluation(db_session(), year, last_month, on, config.sakip_capaian_cap)
+    standings = figures.standings
+    achieved = [line for line in ranked_by_achievement(figures.achievements) if line.rank]
     summaries = []
     for measure in ORDERS:
         order = ranked(standings, "year_to_date", measure)
@@ -544,7 +546,11 @@ def monitoring_evaluation(officer: Officer, period_key: str) -> str:
         summaries=summaries,
         statuses=STATUSES,
         agencies=len(standings),
-        late=packages_behind(session, year, on),
+        late=figures.late,
+        quarter=figures.quarter,
+        highest=achieved[:SLOWEST_FASTEST],
+        lowest=list(reversed(achieved[-SLOWEST_FASTEST:])),
+        without_achievement=len(figures.achievements) - len(achieved),
         on=on,
         organisation=config.organisation,
         today=config.today(),

@@ -28,6 +28,7 @@ from wbs.sakip.web.evaluation_views import (
     choices_of,
     page_helpers,
 )
+from wbs.sakip.web.form_pages import form_page
 from wbs.staff_auth import Officer, record, requires
 
 
@@ -104,8 +105,9 @@ def _risk_page(
         session.commit()
         flash(_("The risk has been saved."), "success")
         return redirect(url_for("sakip.risks", agency_id=agency.id, year=entry.year), code=303)
-    page = render_template(
+    return form_page(
         "sakip/risk_form.html",
+        bool(form.errors),
         agency=agency,
         year=year,
         entry=entry,
@@ -113,7 +115,6 @@ def _risk_page(
         bands=band_ranges(),
         **page_helpers(),
     )
-    return page, 400 if form.errors else 200
 
 
 @blueprint.route("/agencies/<int:agency_id>/risks/new", methods=["GET", "POST"])

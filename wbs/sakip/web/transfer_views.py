@@ -1,5 +1,5 @@
 """Import and export of targets and realisations as XLSX and CSV (issue 5), in the
-layout agencies already keep (wbs/sakip/sheets.py). The page documents the layout
+layout agencies already keep (wbs/sakip/sheet_layout.py). The page documents the layout
 and offers an empty template; the export writes exactly what the import reads.
 
 - Import: SAKIP officers load structure, indicators, targets and realisations; an
@@ -29,17 +29,10 @@ from wbs.app_context import db_session, settings
 from wbs.installation import now_utc
 from wbs.models import Agency
 from wbs.sakip.data.transfer import ImportPlan, apply_import, check_import, export_rows
-from wbs.sakip.sheets import (
-    CAPAIAN_HEADER,
-    HEADERS,
-    MAX_DATA_ROWS,
-    MAX_FILE_BYTES,
-    SheetFileError,
-    SheetIssue,
-    read_sheet,
-    write_csv,
-    write_xlsx,
-)
+from wbs.sakip.sheet_layout import CAPAIAN_HEADER, HEADERS
+from wbs.sakip.sheet_parsing import SheetIssue, read_sheet
+from wbs.sakip.sheet_reading import MAX_DATA_ROWS, MAX_FILE_BYTES, SheetFileError
+from wbs.sakip.sheet_writing import write_csv, write_xlsx
 from wbs.sakip.web import blueprint
 from wbs.sakip.web.access import (
     ENTRY_ROLES,
@@ -97,7 +90,7 @@ def _file_message(reason: str) -> str:
     return messages.get(reason, _("The file cannot be read."))
 
 
-# What is wrong in a cell (sheets.SheetIssue.reason, data.transfer); the placeholders
+# What is wrong in a cell (sheet_parsing.SheetIssue.reason, data.transfer); the placeholders
 # are the issue's params.
 ISSUE_MESSAGES = {
     "missing_column": _l("This column is missing."),
