@@ -9,6 +9,8 @@ from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
 from wbs.access_cli import grant_access_command
 from wbs.app_context import database, settings
 from wbs.audit_cli import audit_group
+from wbs.backup_cli import backup_command, restore_command
+from wbs.check_cli import check_command
 from wbs.demo_data import DEMO_ADMIN, load_demo_staff, load_reference_data
 from wbs.holidays_cli import holidays_group
 from wbs.installation import InitResult, initialise, now_utc
@@ -84,6 +86,9 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(stats_snapshot_command)
     app.cli.add_command(purge_command)
     app.cli.add_command(rotate_unit_key_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
+    app.cli.add_command(check_command)
 
 
 def _create_app() -> Flask:
