@@ -9,7 +9,7 @@ SQLAlchemy. Rules: /work/shared/DOMAIN.md, "Realisation monitoring".
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
@@ -140,6 +140,37 @@ def monthly_progress(
 
 
 # --- procurement stages ----------------------------------------------------------------------
+
+
+def falling_months(cumulative: Mapping[int, Decimal | None]) -> list[tuple[int, int]]:
+    """Cumulative progress (physical %, DOMAIN.md "cumulative to date") never goes down:
+    each (month, earlier month) where the figure is below the last one entered before
+    it. Months without a figure are skipped, not read as zero."""
+    falls = []
+    last: tuple[int, Decimal] | None = None
+    for month in sorted(cumulative):
+        value = cumulative[month]
+        if value is None:
+            continue
+        if last is not None and value < last[1]:
+            falls.append((month, last[0]))
+        else:
+            last = (month, value)
+    return falls
+
+
+def month_over_ceiling(spent: Mapping[int, Decimal | None], ceiling: Decimal | None) -> int | None:
+    """The first month whose spending to date passes the pagu (an agency cannot spend
+    more than its budget: a typing error, or a pagu not yet updated after the APBD-P),
+    None when it stays within or there is no pagu."""
+    if ceiling is None:
+        return None
+    total = Decimal(0)
+    for month in sorted(spent):
+        total += spent[month] or 0
+        if total > ceiling:
+            return month
+    return None
 
 
 @dataclass(frozen=True)

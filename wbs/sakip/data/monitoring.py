@@ -28,7 +28,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from wbs.models import Agency, AgencyYear, MonthlyRealisation, ProcurementPackage
@@ -216,6 +216,20 @@ class AgencyStanding:
 
     def of(self, scope: Scope) -> Standing:
         return self.year_to_date if scope == "year_to_date" else self.month
+
+
+def last_reported_month(session: Session, year: int) -> int | None:
+    """The last month of ``year`` for which any active agency entered a realisation."""
+    return session.scalar(
+        select(func.max(MonthlyRealisation.month))
+        .join(Agency, Agency.id == MonthlyRealisation.agency_id)
+        .where(
+            Agency.active.is_(True),
+            MonthlyRealisation.year == year,
+            (MonthlyRealisation.budget_actual.is_not(None))
+            | (MonthlyRealisation.physical_actual.is_not(None)),
+        )
+    )
 
 
 def agency_standings(
@@ -462,8 +476,8 @@ def performance(
 class PeriodEvaluation:
     """What the monthly or quarterly evaluation page summarises for every agency: the
     budget and physical standings at the period's last month, the packages behind
-    schedule on ``on``, and the performance achievement of the quarter of that month
-    (``quarter``), from the same walk as the agency ranking (ranking.py)."""
+    schedule on ``on``, and the performance achievement of ``quarter``
+    (meeting_quarter), from the same walk as the agency ranking (ranking.py)."""
 
     standings: list[AgencyStanding]
     late: list[LatePackage]
@@ -471,10 +485,17 @@ class PeriodEvaluation:
     achievements: list[AgencyAchievement]
 
 
+def meeting_quarter(last_month: int) -> str:
+    """The quarter whose achievement a meeting at the end of ``last_month`` reads: the
+    last one ended by then (quarterly realisations are entered at a quarter's end, so
+    October reads the third); in January and February the first, still running."""
+    return quarter_of(last_month - last_month % 3 if last_month >= 3 else 1)
+
+
 def period_evaluation(
     session: Session, year: int, last_month: int, on: date, cap: int = 0
 ) -> PeriodEvaluation:
-    quarter = quarter_of(last_month)
+    quarter = meeting_quarter(last_month)
     return PeriodEvaluation(
         agency_standings(session, year, last_month),
         packages_behind(session, year, on),

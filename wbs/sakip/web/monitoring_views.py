@@ -14,9 +14,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
+from typing import TypeVar
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_decimal
+from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -39,6 +40,7 @@ from wbs.sakip.data.monitoring import (
     agency_year_figures,
     colour_counts,
     is_behind,
+    last_reported_month,
     packages_of,
     performance,
     period_evaluation,
@@ -46,7 +48,13 @@ from wbs.sakip.data.monitoring import (
     stage_totals,
 )
 from wbs.sakip.data.ranking import ranked as ranked_by_achievement
-from wbs.sakip.monitoring import DEFAULT_COLOURS, PROCUREMENT_STAGES, Progress
+from wbs.sakip.monitoring import (
+    DEFAULT_COLOURS,
+    PROCUREMENT_STAGES,
+    Progress,
+    falling_months,
+    month_over_ceiling,
+)
 from wbs.sakip.numbers_input import NumberError, format_number_input, parse_number
 from wbs.sakip.web import blueprint
 from wbs.sakip.web.access import (
@@ -246,6 +254,41 @@ def _read_number(field: StringField, digits: int, percent: bool) -> Decimal | No
     return value
 
 
+def _check_sequence(
+    form: MonitoringForm,
+    year: int,
+    typed: dict[int, dict[str, Decimal | None]],
+    ceiling: Decimal | None,
+) -> None:
+    """Figures each readable alone but impossible together: physical progress falling
+    back (it is cumulative), spending past the pagu. A message on the month's box."""
+
+    def month(number: int) -> str:
+        return format_date(date(year, number, 1), "MMMM")
+
+    for measure in sorted(PERCENT_MEASURES):
+        figures = {number: values[measure] for number, values in typed.items()}
+        for number, earlier in falling_months(figures):
+            form[month_field(measure, number)].errors.append(
+                _(
+                    "Physical progress is counted to date: it cannot fall below the "
+                    "%(value)s %% of %(month)s.",
+                    value=format_decimal(figures[earlier]),
+                    month=month(earlier),
+                )
+            )
+    spent = {number: values["budget_actual"] for number, values in typed.items()}
+    over = month_over_ceiling(spent, ceiling)
+    if over is not None:
+        form[month_field("budget_actual", over)].errors.append(
+            _(
+                "The spending up to %(month)s is more than the pagu of the year. Check the "
+                "amounts, or enter the pagu after the budget change (APBD-P).",
+                month=month(over),
+            )
+        )
+
+
 def _stored_months(agency_id: int, year: int) -> dict[int, MonthlyRealisation]:
     rows = db_session().scalars(
         select(MonthlyRealisation).where(
@@ -281,6 +324,7 @@ def _save(form: MonitoringForm, officer: Officer, agency_id: int, year: int) -> 
         }
         for number in MONTHS
     }
+    _check_sequence(form, year, typed, ceiling)
     if form.errors:
         return False
     session = db_session()
@@ -453,6 +497,7 @@ def package_delete(officer: Officer, agency_id: int, package_id: int) -> BaseRes
 # --- every agency: ranking and evaluation ----------------------------------------------------
 
 ORDERS: tuple[Measure, ...] = ("budget", "physical")
+T = TypeVar("T")
 
 
 def chosen_order() -> Measure:
@@ -466,6 +511,10 @@ def monitoring_ranking(officer: Officer) -> str:
     today = settings().today()
     year = chosen_year(today)
     number = chosen_month(year, today)
+    if "month" not in request.args:
+        # This month's figures come in during the next one: open on the last month
+        # any agency has reported, not on a month of "no data" rows.
+        number = min(number, last_reported_month(db_session(), year) or number)
     order = chosen_order()
     standings = agency_standings(db_session(), year, number)
     return render_template(
@@ -534,8 +583,7 @@ def monitoring_evaluation(officer: Officer, period_key: str) -> str:
             (
                 measure,
                 colour_counts(standings, _year_to_date(measure)),
-                rankable[:SLOWEST_FASTEST],
-                list(reversed(rankable[-SLOWEST_FASTEST:])),
+                *_ends(rankable),
             )
         )
     return render_template(
@@ -548,14 +596,21 @@ def monitoring_evaluation(officer: Officer, period_key: str) -> str:
         agencies=len(standings),
         late=figures.late,
         quarter=figures.quarter,
-        highest=achieved[:SLOWEST_FASTEST],
-        lowest=list(reversed(achieved[-SLOWEST_FASTEST:])),
+        achievement_ends=_ends(achieved),
         without_achievement=len(figures.achievements) - len(achieved),
         on=on,
         organisation=config.organisation,
         today=config.today(),
         **figure_helpers(),
     )
+
+
+def _ends(lines: list[T]) -> tuple[list[T], list[T] | None]:
+    """The SLOWEST_FASTEST first and last of a ranking (the last from the end); with no
+    more than twice as many, all of them first and None: no agency in both lists."""
+    if len(lines) <= 2 * SLOWEST_FASTEST:
+        return lines, None
+    return lines[:SLOWEST_FASTEST], list(reversed(lines[-SLOWEST_FASTEST:]))
 
 
 def _year_to_date(measure: Measure) -> Callable[[AgencyStanding], Progress]:
