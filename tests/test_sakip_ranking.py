@@ -164,7 +164,7 @@ def test_agencies_are_ranked_by_the_achievement_of_their_whole_tree(
     unranked = rows[3:]
     dpupr = [row for row in unranked if "Dinas Pekerjaan Umum" in row]
     assert dpupr == [
-        "no realisation yet Dinas Pekerjaan Umum dan Penataan Ruang no realisation yet 2 1 1 — —"
+        "no realisation yet Dinas Pekerjaan Umum dan Penataan Ruang no achievement yet 2 1 1 — —"
     ]
     assert all(row.startswith("no realisation yet") for row in unranked)
     assert "Sekretariat Daerah no performance tree 0 0 0 — —" in " | ".join(unranked)
@@ -221,7 +221,7 @@ def test_another_period_without_values_ranks_nobody(app: Flask, init_result: Ini
     dinkes = [row for row in rows if "Dinas Kesehatan" in row]
     # 3 indicators, none with a Q1 realisation; the final score is the year's, still shown.
     assert dinkes == [
-        "no realisation yet Dinas Kesehatan no realisation yet 3 0 3 72.50 BB (Sangat Baik)"
+        "no realisation yet Dinas Kesehatan no achievement yet 3 0 3 72.50 BB (Sangat Baik)"
     ]
     # Another year: DINKES's 2026 evaluation is not that year's.
     other = table_rows(client.get(f"/sakip/ranking?year={YEAR - 1}").get_data(as_text=True))

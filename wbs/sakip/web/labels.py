@@ -32,6 +32,6 @@ GAP_LABELS: dict[str, LazyString] = {
     "negative_target": _l("target is negative"),
     "missing_realisation": _l("no realisation yet"),
     "no_children": _l("nothing to roll up"),
-    "no_values": _l("no realisation yet"),
+    "no_values": _l("no achievement yet"),
     "zero_weight": _l("all weights are zero"),
 }
