@@ -13,16 +13,20 @@ import re
 import shlex
 import subprocess
 import sys
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
+from flask import Flask
 from flask.testing import FlaskClient
+from flask_babel import format_date, format_decimal, refresh
 
 from tests.helpers import REPORTER_ADDRESS, file_report, open_status, post_report, report_form_data
-from wbs.i18n import LANGUAGES
+from wbs.i18n import LANGUAGES, amount_text, date_text, decimal_text
 from wbs.tracking_code import TrackingCode
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -265,3 +269,19 @@ def test_api_validation_messages_are_indonesian(client: FlaskClient) -> None:
     messages = [text for texts in error["fields"].values() for text in texts]
     assert "Paling banyak 30 karakter." in error["fields"]["estimated_loss"]
     assert not untranslated(messages, indonesian_catalogue())
+
+
+@pytest.mark.parametrize("language", ["id", "en"])
+def test_quick_number_and_date_texts_match_babels(app: Flask, language: str) -> None:
+    # wbs.i18n's remembered and quick formats must print what flask-babel prints.
+    values = ["0", "5", "1234", "1250000000", "1234.5", "1234.56", "1234.565", "0.004", "-7.1"]
+    with app.test_request_context(headers={"Cookie": f"lang={language}"}):
+        refresh()
+        for text in values:
+            value = Decimal(text)
+            expected = format_decimal(value, format="#,##0.##")
+            assert amount_text(value) == expected, text
+            assert decimal_text(value, "#,##0.##") == expected, text
+        for day in (date(2026, 1, 5), date(2026, 12, 31)):
+            assert date_text(day) == format_date(day, "medium")
+            assert date_text(day, "long") == format_date(day, "long")

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import functools
-from decimal import Decimal
+from datetime import date
+from decimal import ROUND_HALF_EVEN, Decimal
 
-from babel.numbers import NumberPattern, parse_pattern
+from babel.dates import format_date
+from babel.numbers import NumberPattern, get_decimal_symbol, get_group_symbol, parse_pattern
 from flask import request
 from flask_babel import get_locale
 
@@ -13,6 +15,7 @@ from wbs.app_context import settings
 
 LANGUAGES = {"id": "Bahasa Indonesia", "en": "English"}
 COOKIE = "lang"
+HUNDREDTH = Decimal("0.01")
 
 
 def select_locale() -> str:
@@ -42,3 +45,28 @@ def decimal_text(value: Decimal | float | int, pattern: str) -> str:
     """``flask_babel.format_decimal(value, format=pattern)``, the pattern parsed once:
     Babel parses it again on every call, and a table of scores formats hundreds."""
     return _number_pattern(pattern).apply(value, get_locale())
+
+
+@functools.lru_cache(maxsize=1024)
+def _date_text(day: date, format: str, locale: str) -> str:
+    return format_date(day, format, locale=locale)
+
+
+def date_text(day: date, format: str = "medium") -> str:
+    """``flask_babel.format_date(day, format)`` for a calendar date, remembered: a long
+    table repeats the same few days (Babel rebuilds the pattern on every call)."""
+    return _date_text(day, format, str(get_locale()))
+
+
+def amount_text(value: Decimal) -> str:
+    """An amount with grouped thousands and at most two decimals (pattern ``#,##0.##``)
+    in the user's locale ("1.250.000,5" in Bahasa Indonesia), for long tables of Rupiah:
+    Python groups the digits, Babel gives the locale's symbols. Same text as
+    ``decimal_text(value, "#,##0.##")`` (tests/test_i18n.py compares them)."""
+    text = f"{value.quantize(HUNDREDTH, rounding=ROUND_HALF_EVEN):,}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    locale = get_locale()
+    return text.translate(
+        str.maketrans({",": get_group_symbol(locale), ".": get_decimal_symbol(locale)})
+    )

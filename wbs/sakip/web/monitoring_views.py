@@ -28,6 +28,7 @@ from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from wbs.app_context import db_session, settings
+from wbs.i18n import amount_text, date_text, decimal_text
 from wbs.installation import now_utc
 from wbs.models import Agency, AgencyYear, MonthlyRealisation, ProcurementPackage
 from wbs.sakip.achievement import round2
@@ -172,18 +173,18 @@ def figure_helpers() -> dict[str, Callable[..., object]]:
     2 decimals half up, the rounding the colour is read on (wbs/sakip/monitoring.py)."""
 
     def percent(value: Decimal) -> str:
-        return f"{format_decimal(round2(value), format='#,##0.##')} %"
+        return f"{decimal_text(round2(value), '#,##0.##')} %"
 
     def points(value: Decimal) -> str:
         """Signed: "+2.5", "-8.33"; no sign on 0."""
         rounded = round2(value)
-        return format_decimal(rounded, format="+#,##0.##;-#,##0.##" if rounded else "0")
+        return decimal_text(rounded, "+#,##0.##;-#,##0.##" if rounded else "0")
 
     def pace(value: Decimal) -> str:
         return percent(value * 100)
 
     def rupiah(value: Decimal) -> str:
-        return f"Rp {format_decimal(value, format='#,##0.##')}"
+        return f"Rp {amount_text(value)}"
 
     return {
         "percent": percent,
@@ -194,6 +195,7 @@ def figure_helpers() -> dict[str, Callable[..., object]]:
         "rank_group_labels": RANK_GROUP_LABELS,
         "rule": DEFAULT_COLOURS,
         "month_start": lambda year, number: date(year, number, 1),
+        "day": date_text,
         "stage_label": lambda code: STAGE_LABELS.get(code, code),
     }
 
