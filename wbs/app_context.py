@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, g
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from wbs.db import Database
@@ -31,5 +32,13 @@ def db_session() -> Session:
 
 def close_db_session(_error: BaseException | None = None) -> None:
     session = g.pop("db_session", None)
-    if session is not None:
+    if session is None:
+        return
+    try:
         session.close()
+    except DBAPIError:
+        # The database went away during the request (a restart, a failover): even the
+        # rollback fails. Nothing uncommitted survives a lost connection, so drop the
+        # connection instead of turning the answer already made (the 503 page that says
+        # nothing was saved) into a bare 500 from the server.
+        session.invalidate()

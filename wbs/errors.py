@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 
 from wbs.crypto import DecryptionError
 
@@ -41,6 +42,26 @@ def _messages() -> dict[int, tuple[str, str]]:
     }
 
 
+# The form field whose text a reporter would lose when his POST fails with a 503.
+_KEEP_TYPED_TEXT = {"public.submit_report": "description", "public.reply": "message"}
+
+# What a client is told to wait after a database failure: a PostgreSQL restart or a
+# failover takes seconds to a minute.
+DATABASE_RETRY_AFTER_SECONDS = 60
+
+
+def _database_error_summary(error: Exception) -> str:
+    """The driver's error class and first message line, for the operator's log.
+
+    Never SQLAlchemy's own text, which appends the statement's parameters (look-up ids,
+    ciphertexts); the driver's first line names the cause ("No space left on device",
+    "Connection refused", "terminating connection due to administrator command").
+    """
+    original = error.orig if isinstance(error, DBAPIError) else error
+    lines = str(original).strip().splitlines()
+    return f"{type(original).__name__}: {lines[0] if lines else ''}"
+
+
 def wants_json() -> bool:
     return request.path.startswith("/api/")
 
@@ -66,6 +87,9 @@ def _http_error(error: HTTPException) -> Response:
         retry_after = getattr(error, "retry_after", None)
         if retry_after:
             response.headers["Retry-After"] = str(retry_after)
+    if isinstance(error, MethodNotAllowed) and error.valid_methods:
+        # RFC 9110, section 15.5.6: a 405 lists the methods the resource does accept.
+        response.headers["Allow"] = ", ".join(sorted(error.valid_methods))
     return response
 
 
@@ -83,10 +107,30 @@ def register(app: Flask) -> None:
             ),
         )
 
+    # The database is down, restarting, unreachable, out of connections or out of disk:
+    # 503 with "nothing was saved", never a half-written report. Every write of a report
+    # is one transaction (wbs.public.filing), so a failure anywhere in it rolls it all
+    # back; the pool pings connections before use (wbs.db), so the app recovers by
+    # itself once the database is back.
     @app.errorhandler(OperationalError)
-    def _database_down(_error: OperationalError) -> Response:
-        app.logger.error("database unavailable")
-        return error_response(503)
+    @app.errorhandler(InterfaceError)
+    @app.errorhandler(PoolTimeoutError)
+    def _database_down(error: Exception) -> Response:
+        app.logger.error("database unavailable: %s", _database_error_summary(error))
+        response = error_response(503)
+        kept_field = _KEEP_TYPED_TEXT.get(request.endpoint or "")
+        if kept_field and not wants_json() and request.method == "POST":
+            # Whatever the reporter typed is shown back, so that nothing he wrote is lost
+            # even if the browser's Back button does not restore the form.
+            response.set_data(
+                render_template(
+                    "public/error.html",
+                    message=_messages()[503][1],
+                    kept_text=request.form.get(kept_field, ""),
+                )
+            )
+        response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+        return response
 
     @app.errorhandler(DecryptionError)
     def _integrity(_error: DecryptionError) -> Response:

@@ -16,6 +16,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
+from limits import parse_many
 
 from wbs.crypto import Argon2Params
 
@@ -160,6 +161,20 @@ def _secret_key(env: Mapping[str, str], instance_path: Path) -> str:
     return value
 
 
+def _rate_limit(env: Mapping[str, str], name: str, default: str) -> str:
+    """A limit such as "10 per hour;30 per day", checked now: the limiter would only fail
+    at the first request, and (with its Redis fallback, wbs.extensions) log and let every
+    request through instead of refusing to start."""
+    value = env.get(name) or default
+    try:
+        parse_many(value)
+    except ValueError:
+        raise SettingsError(
+            f"{name} must be limits like '10 per hour;30 per day', not {value!r}"
+        ) from None
+    return value
+
+
 def _timezone(name: str) -> str:
     try:
         ZoneInfo(name)
@@ -187,8 +202,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             time_cost=_int(env, "WBS_ARGON2_TIME_COST", 3),
             parallelism=_int(env, "WBS_ARGON2_PARALLELISM", 1),
         ),
-        submit_rate_limit=env.get("WBS_SUBMIT_RATE_LIMIT") or Settings.submit_rate_limit,
-        status_rate_limit=env.get("WBS_STATUS_RATE_LIMIT") or Settings.status_rate_limit,
+        submit_rate_limit=_rate_limit(env, "WBS_SUBMIT_RATE_LIMIT", Settings.submit_rate_limit),
+        status_rate_limit=_rate_limit(env, "WBS_STATUS_RATE_LIMIT", Settings.status_rate_limit),
         reporter_session_minutes=_int(env, "WBS_REPORTER_SESSION_MINUTES", 30),
         secure_cookies=_bool(env, "WBS_SECURE_COOKIES", False),
         trusted_proxies=_int(env, "WBS_TRUSTED_PROXIES", 0, minimum=0),
@@ -214,7 +229,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         staff_session_hours=_int(env, "WBS_STAFF_SESSION_HOURS", 12),
         login_lockout_attempts=_int(env, "WBS_LOGIN_LOCKOUT_ATTEMPTS", 5),
         login_lockout_minutes=_int(env, "WBS_LOGIN_LOCKOUT_MINUTES", 15),
-        login_rate_limit=env.get("WBS_LOGIN_RATE_LIMIT") or Settings.login_rate_limit,
+        login_rate_limit=_rate_limit(env, "WBS_LOGIN_RATE_LIMIT", Settings.login_rate_limit),
         small_cell_threshold=_int(env, "WBS_SMALL_CELL_THRESHOLD", 3),
         sakip_capaian_cap=_int(env, "WBS_SAKIP_CAPAIAN_CAP", 0, minimum=0),
         # Last: arguments are evaluated in order, so a bad setting above raises before
