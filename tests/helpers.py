@@ -6,6 +6,7 @@ import io
 import re
 from typing import Any
 
+from flask import Flask
 from flask.testing import FlaskClient
 from PIL import Image
 
@@ -83,3 +84,26 @@ def jpeg_with_gps(marker: str = "") -> bytes:
     gps = {1: "S", 2: (6.0, 54.0, 30.0), 3: "E", 4: (107.0, 36.0, 12.0)}
     exif[0x8825] = gps  # GPSInfo IFD
     return jpeg_bytes(exif=exif.tobytes())
+
+
+def post_reply(client: FlaskClient, message: str, evidence: tuple[io.BytesIO, str]):  # noqa: ANN201 - a TestResponse
+    """The reporter's reply with one file, from his status page (``client`` is logged
+    in by code)."""
+    page = client.get("/status/case").get_data(as_text=True)
+    return client.post(
+        "/status/reply",
+        data={
+            "csrf_token": hidden_value(page, "csrf_token"),
+            "message": message,
+            "evidence": evidence,
+        },
+        content_type="multipart/form-data",
+        environ_base={"REMOTE_ADDR": REPORTER_ADDRESS},
+    )
+
+
+def reply_with_file(app: Flask, code: str, message: str, evidence: tuple[io.BytesIO, str]) -> None:
+    """The reporter opens his case with ``code`` and replies with one file."""
+    reporter = app.test_client()
+    assert open_status(reporter, code).status_code == 303
+    assert post_reply(reporter, message, evidence).status_code == 303

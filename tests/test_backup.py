@@ -29,7 +29,12 @@ from sqlalchemy import func, inspect, select
 from sqlalchemy.engine import make_url
 
 from tests.conftest import ADMIN_PASSWORD, FAST_ARGON2
-from tests.helpers import REPORTER_ADDRESS, file_report, hidden_value, jpeg_bytes, open_status
+from tests.helpers import (
+    file_report,
+    jpeg_bytes,
+    open_status,
+    reply_with_file,
+)
 from tests.staff_helpers import english, login, staff_login_with_totp
 from wbs import create_app
 from wbs.app_context import database, server_keys
@@ -119,20 +124,7 @@ class Source:
 
 
 def reply_with_evidence(app: Flask, code: str) -> None:
-    reporter = app.test_client()
-    assert open_status(reporter, code).status_code == 303
-    page = reporter.get("/status/case").get_data(as_text=True)
-    response = reporter.post(
-        "/status/reply",
-        data={
-            "csrf_token": hidden_value(page, "csrf_token"),
-            "message": REPLY,
-            "evidence": (io.BytesIO(pdf_bytes(200_000)), "kwitansi.pdf"),
-        },
-        content_type="multipart/form-data",
-        environ_base={"REMOTE_ADDR": REPORTER_ADDRESS},
-    )
-    assert response.status_code == 303
+    reply_with_file(app, code, REPLY, (io.BytesIO(pdf_bytes(200_000)), "kwitansi.pdf"))
 
 
 def pdf_bytes(size: int, seed: int = 7) -> bytes:

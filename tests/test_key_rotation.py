@@ -21,7 +21,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tests.conftest import ADMIN_PASSWORD, FAST_ARGON2
-from tests.helpers import REPORTER_ADDRESS, file_report, hidden_value, jpeg_bytes, open_status
+from tests.helpers import (
+    REPORTER_ADDRESS,
+    file_report,
+    jpeg_bytes,
+    open_status,
+    reply_with_file,
+)
 from tests.leak_scan import database_bytes
 from wbs import staff_sessions
 from wbs.app_context import database, server_keys
@@ -71,20 +77,7 @@ def _case_id(app: Flask, code: str) -> int:
 
 
 def _reply(app: Flask, code: str, text: str) -> None:
-    reporter = app.test_client()
-    assert open_status(reporter, code).status_code == 303
-    page = reporter.get("/status/case").get_data(as_text=True)
-    response = reporter.post(
-        "/status/reply",
-        data={
-            "csrf_token": hidden_value(page, "csrf_token"),
-            "message": text,
-            "evidence": (io.BytesIO(jpeg_bytes()), "foto-tambahan.jpg"),
-        },
-        content_type="multipart/form-data",
-        environ_base={"REMOTE_ADDR": REPORTER_ADDRESS},
-    )
-    assert response.status_code == 303
+    reply_with_file(app, code, text, (io.BytesIO(jpeg_bytes()), "foto-tambahan.jpg"))
 
 
 def _status(client: FlaskClient, code: str):  # noqa: ANN202 - a TestResponse

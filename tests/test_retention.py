@@ -22,7 +22,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from tests.conftest import ADMIN_PASSWORD, FAST_ARGON2
-from tests.helpers import REPORTER_ADDRESS, file_report, hidden_value, open_status
+from tests.helpers import REPORTER_ADDRESS, file_report, open_status, reply_with_file
 from tests.leak_scan import database_bytes, find_leaks
 from wbs.app_context import database, server_keys
 from wbs.case_crypto import (
@@ -82,20 +82,9 @@ def data_key(session: Session, case: Case) -> DataKey:
 
 
 def reply_as_reporter(app: Flask, code: str, text: str) -> None:
-    reporter = app.test_client()
-    assert open_status(reporter, code).status_code == 303
-    page = reporter.get("/status/case").get_data(as_text=True)
-    response = reporter.post(
-        "/status/reply",
-        data={
-            "csrf_token": hidden_value(page, "csrf_token"),
-            "message": text,
-            "evidence": (io.BytesIO(f"Rekaman percakapan {text}".encode()), "catatan.txt"),
-        },
-        content_type="multipart/form-data",
-        environ_base={"REMOTE_ADDR": REPORTER_ADDRESS},
+    reply_with_file(
+        app, code, text, (io.BytesIO(f"Rekaman percakapan {text}".encode()), "catatan.txt")
     )
-    assert response.status_code == 303
 
 
 def add_officer_material(app: Flask, case_id: int, markers: dict[str, str]) -> None:

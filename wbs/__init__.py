@@ -9,7 +9,7 @@ from flask_babel import get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
-from wbs import app_context, errors, security_headers
+from wbs import app_context, errors, form_bodies, security_headers
 from wbs.db import REPO_ROOT, Database
 from wbs.extensions import babel, csrf, limiter, mail
 from wbs.i18n import LANGUAGES, file_size, select_locale
@@ -88,6 +88,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["wbs.server_keys"] = keys
     app.extensions["wbs.database"] = Database(settings.database_url)
 
+    # Before the CSRF check: it reads the body, which must be a form (wbs/form_bodies.py).
+    app.before_request(form_bodies.refuse_other_bodies)
+    app.before_request(form_bodies.refuse_nul_characters)
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)

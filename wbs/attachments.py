@@ -23,43 +23,17 @@ from wbs.case_crypto import (
     encrypt_json,
 )
 from wbs.crypto import DataKey
+from wbs.file_types import (
+    ALLOWED_TYPES,
+    IMAGE_EXTENSIONS,
+    SIGNED_EXTENSIONS,
+    extension_for,
+    sniff,
+)
 from wbs.images import IMAGE_FORMATS, ImageRejected, strip_metadata
 from wbs.models import Attachment, AttachmentChunk
 
 CHUNK_SIZE = 1024 * 1024
-
-# Extension → MIME type. Images are re-encoded without metadata; the others keep
-# whatever metadata they carry, which the form tells the reporter.
-ALLOWED_TYPES = {
-    "jpg": "image/jpeg",
-    "jpeg": "image/jpeg",
-    "png": "image/png",
-    "webp": "image/webp",
-    "gif": "image/gif",
-    "pdf": "application/pdf",
-    "txt": "text/plain",
-    "doc": "application/msword",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "xls": "application/vnd.ms-excel",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "odt": "application/vnd.oasis.opendocument.text",
-    "ods": "application/vnd.oasis.opendocument.spreadsheet",
-    "mp3": "audio/mpeg",
-    "m4a": "audio/mp4",
-    "wav": "audio/wav",
-    "mp4": "video/mp4",
-    "zip": "application/zip",
-}
-IMAGE_EXTENSIONS = {"jpg", "jpeg", "png", "webp", "gif"}
-# What the first bytes must be for types whose content is easy to recognise.
-_MAGIC = {
-    "pdf": (b"%PDF",),
-    "docx": (b"PK\x03\x04",),
-    "xlsx": (b"PK\x03\x04",),
-    "odt": (b"PK\x03\x04",),
-    "ods": (b"PK\x03\x04",),
-    "zip": (b"PK\x03\x04", b"PK\x05\x06"),
-}
 
 
 class EvidenceRejected(ValueError):
@@ -101,30 +75,50 @@ def extension(filename: str) -> str:
     return filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
 
 
+def _renamed(name: str, claimed: str, actual: str) -> str:
+    if claimed == actual:
+        return name
+    base = name[: -len(claimed) - 1] if claimed else name
+    return f"{base or 'berkas'}.{actual}"
+
+
 def check_evidence(evidence: EvidenceFile, max_pixels: int) -> tuple[IO[bytes], str, str]:
-    """Validate one file; return (stream to store, safe name, MIME type)."""
+    """Validate one file; return (stream to store, safe name, MIME type).
+
+    The content decides the type wherever it has a signature, and the stored name gets
+    the matching extension: a photo called ``scan.pdf`` or ``notes.txt`` is stored as
+    the JPEG it is, without its EXIF.
+    """
     name = safe_filename(evidence.filename)
-    ext = extension(name)
-    if ext not in ALLOWED_TYPES:
-        raise EvidenceRejected(name, "type")
+    claimed = extension(name)
     stream = evidence.stream
     head = stream.read(8)
     stream.seek(0)
     if not head:
+        if claimed not in ALLOWED_TYPES:
+            raise EvidenceRejected(name, "type")
         raise EvidenceRejected(name, "empty")
-    if ext in _MAGIC and not head.startswith(_MAGIC[ext]):
-        raise EvidenceRejected(name, "content")
-    if ext in IMAGE_EXTENSIONS:
+    kind = sniff(stream)
+    if kind is None:
+        if claimed not in ALLOWED_TYPES:
+            raise EvidenceRejected(name, "type")
+        if claimed in SIGNED_EXTENSIONS:
+            # Called a PDF, an image or an Office file, but it is none of them.
+            raise EvidenceRejected(name, "content")
+        return stream, name, ALLOWED_TYPES[claimed]
+    actual = extension_for(kind, claimed)
+    name = _renamed(name, claimed, actual)
+    if actual in IMAGE_EXTENSIONS:
         try:
             clean, mime = strip_metadata(stream, max_pixels)
         except ImageRejected as error:
             raise EvidenceRejected(name, f"image_{error.reason}") from None
-        if mime != ALLOWED_TYPES[ext]:
-            # The content decides: a PNG called .jpg is stored as the PNG it is.
-            base = name.rsplit(".", 1)[0]
-            name = f"{base}.{_extension_for(mime)}"
+        if mime != ALLOWED_TYPES[actual]:
+            # Pillow read another image format than the signature said (a PNG
+            # signature with a JPEG behind it): the decoded format wins.
+            name = _renamed(name, actual, _extension_for(mime))
         return clean, name, mime
-    return stream, name, ALLOWED_TYPES[ext]
+    return stream, name, ALLOWED_TYPES[actual]
 
 
 def _extension_for(mime: str) -> str:

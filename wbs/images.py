@@ -35,13 +35,25 @@ def strip_metadata(stream: IO[bytes], max_pixels: int) -> tuple[IO[bytes], str]:
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
             image = Image.open(stream)
-            if image.format not in IMAGE_FORMATS:
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            # A header declaring more pixels than Pillow's own limit (a decompression
+            # bomb): refused before a single pixel is decoded, as too large.
+            raise ImageRejected("too_large") from None
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+            raise ImageRejected("broken") from None
+        try:
+            # Phones write a photo with a second, smaller picture as MPO: a JPEG whose
+            # first picture is the photo, stored as such.
+            image_format = "JPEG" if image.format == "MPO" else image.format
+            if image_format not in IMAGE_FORMATS:
                 raise ImageRejected("unsupported")
             width, height = image.size
-            if width * height > max_pixels:
-                raise ImageRejected("too_large")
-            image_format = image.format
             frames = getattr(image, "n_frames", 1)
+            # An animated GIF keeps every frame, so each frame is decoded: the limit
+            # counts them all (a few small frames pass, thousands of large ones do not).
+            decoded = frames if image_format == "GIF" else 1
+            if width * height * decoded > max_pixels:
+                raise ImageRejected("too_large")
             if image_format == "GIF" and frames > 1:
                 clean = image
             else:
@@ -49,16 +61,11 @@ def strip_metadata(stream: IO[bytes], max_pixels: int) -> tuple[IO[bytes], str]:
                 # once the EXIF that said how to turn it is gone.
                 clean = ImageOps.exif_transpose(image) or image
                 clean.load()
-        except (
-            UnidentifiedImageError,
-            OSError,
-            SyntaxError,
-            ValueError,
-            Image.DecompressionBombError,
-            Image.DecompressionBombWarning,
-        ) as error:
-            if isinstance(error, ImageRejected):
-                raise
+        except ImageRejected:
+            raise
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise ImageRejected("too_large") from None
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
             raise ImageRejected("broken") from None
     clean.info.clear()
     out: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115

@@ -47,7 +47,17 @@ STATS_ROLES = frozenset({"leadership", "supervisor", "admin"})
 def _json_body() -> dict[str, Any] | Response:
     if not request.is_json:
         return error_response(415)
-    body = request.get_json(silent=True)
+    request.get_data(cache=True)
+    if request.content_length is None:
+        # A chunked body has no length to refuse up front, and Werkzeug stops reading
+        # at MAX_CONTENT_LENGTH without saying so: one more read raises the 413 when
+        # the body went on past the limit, instead of a misleading "invalid JSON".
+        request.stream.read(1)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:
+        # "[[[[…" nested deeper than the parser's recursion limit: a client error.
+        body = None
     if not isinstance(body, dict):
         return error_response(400, "invalid_json", _("The body must be a JSON object."))
     return body
@@ -55,7 +65,13 @@ def _json_body() -> dict[str, Any] | Response:
 
 @blueprint.get("/openapi.json")
 def openapi() -> Response:
-    return jsonify(openapi_document())
+    session = db_session()
+    return jsonify(
+        openapi_document(
+            [code for code, _name in agency_choices(session)],
+            [code for code, _name in category_choices(session, str(get_locale()))],
+        )
+    )
 
 
 @blueprint.get("/agencies")
@@ -78,8 +94,23 @@ def categories() -> Response:
     )
 
 
-def _is_scalar(value: object) -> bool:
-    return value is None or (isinstance(value, str | int) and not isinstance(value, bool))
+def _whole_number(value: object) -> int | None:
+    """A JSON integer; 352422.0 is one too (JSON Schema: "integer" is any number
+    without a fraction)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
+
+
+def _has_its_type(name: str, value: object) -> bool:
+    """Text, or nothing (null); the estimated loss may also be a whole number."""
+    if value is None or isinstance(value, str):
+        return True
+    return name == "estimated_loss" and _whole_number(value) is not None
 
 
 def _form_data(body: dict[str, Any]) -> MultiDict[str, str]:
@@ -88,7 +119,7 @@ def _form_data(body: dict[str, Any]) -> MultiDict[str, str]:
         value = body.get(name)
         if value is None:
             continue
-        data[name] = value if isinstance(value, str) else str(value)
+        data[name] = value if isinstance(value, str) else str(_whole_number(value))
     return data
 
 
@@ -98,7 +129,9 @@ def create_report() -> Response:
     body = _json_body()
     if isinstance(body, Response):
         return body
-    wrong_types = [name for name in REPORT_FIELDS if name in body and not _is_scalar(body[name])]
+    wrong_types = [
+        name for name in REPORT_FIELDS if name in body and not _has_its_type(name, body[name])
+    ]
     if wrong_types:
         return error_response(
             400,
