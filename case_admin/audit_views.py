@@ -17,7 +17,7 @@ PAGE = 50
 
 def _before() -> int | None:
     value = request.args.get("before", "")
-    return int(value) if value.isdigit() and int(value) <= MAX_ID else None
+    return int(value) if value.isdecimal() and int(value) <= MAX_ID else None
 
 
 @blueprint.get("/cases/<int:case_id>/audit")

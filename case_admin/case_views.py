@@ -218,7 +218,7 @@ def _perform(action: str, case: Case, officer: Officer) -> str:
         assignee_id = _form("assignee")
         assignee = (
             session.get(Staff, int(assignee_id))
-            if assignee_id.isdigit() and int(assignee_id) <= MAX_ID
+            if assignee_id.isdecimal() and int(assignee_id) <= MAX_ID
             else None
         )
         if assignee is None:

@@ -44,7 +44,8 @@ def _policy() -> LoginPolicy:
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/admin/") and not target.startswith("//"):
+    # A path under /admin/ only; a control character (CR LF) cannot go into a header.
+    if target and target.startswith("/admin/") and target.isprintable():
         return target
     return url_for("admin.home")
 

@@ -21,7 +21,7 @@ from wbs.workflow import STATES
 
 def _int(name: str) -> int | None:
     value = request.args.get(name, "")
-    return int(value) if value.isdigit() and int(value) <= MAX_ID else None
+    return int(value) if value.isdecimal() and int(value) <= MAX_ID else None
 
 
 def _date(name: str) -> date | None:
@@ -39,7 +39,7 @@ def _filters(officer: Officer) -> QueueFilters:
         status=status if status in STATES or status in (OPEN, "") else OPEN,
         agency_id=_int("agency"),
         category_id=_int("category"),
-        assignee_id=int(assignee) if assignee.isdigit() and int(assignee) <= MAX_ID else None,
+        assignee_id=int(assignee) if assignee.isdecimal() and int(assignee) <= MAX_ID else None,
         unassigned=assignee == "none",
         mine=assignee == "me",
         overdue=request.args.get("overdue") == "1",

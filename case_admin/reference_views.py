@@ -193,7 +193,7 @@ def category_active(officer: Officer, category_id: int) -> BaseResponse:
 
 def _year() -> int:
     value = request.args.get("year", "")
-    if value.isdigit() and 1970 <= int(value) <= 2100:
+    if value.isdecimal() and 1970 <= int(value) <= 2100:
         return int(value)
     return settings().today().year
 

@@ -23,7 +23,7 @@ _MAX_ID = 2**31 - 1
 def case_id_from_reference(text: str) -> int | None:
     """The case id a reference (or a bare number) names, or None."""
     text = text.strip()
-    if text.isdigit():
+    if text.isdecimal():
         number = int(text)
     else:
         match = _PATTERN.match(text)

@@ -27,6 +27,7 @@ from datetime import date
 from typing import Literal
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.cell.cell import Cell as SheetCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
@@ -177,7 +178,9 @@ _RIGHT = Alignment(horizontal="right")
 
 
 def _put_text(cell: SheetCell, text: str) -> None:
-    cell.value = text
+    # A worksheet cannot hold control characters (a name typed with one): openpyxl
+    # refuses them, so they are left out rather than failing the whole export.
+    cell.value = ILLEGAL_CHARACTERS_RE.sub("", text)
     # openpyxl stores a text starting with "=" as a formula; this one is data.
     cell.data_type = "s"
 

@@ -35,10 +35,11 @@ MAX_YEAR = 2100
 # years of history (the retention default) fit twice.
 MAX_RANGE_YEARS = 10
 
-_YEAR = re.compile(r"(\d{4})")
-_QUARTER = re.compile(r"(\d{4})-[Qq]([1-4])")
-_MONTH = re.compile(r"(\d{4})-(\d{2})")
-_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+# [0-9], not \d: \d also matches other scripts' digits ("٢٠٢٦").
+_YEAR = re.compile(r"([0-9]{4})")
+_QUARTER = re.compile(r"([0-9]{4})-[Qq]([1-4])")
+_MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 # Reason codes of PeriodError, for the web layer to translate.
 PeriodReason = Literal[

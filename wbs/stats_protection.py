@@ -65,9 +65,13 @@ def _protect_breakdown(result: Breakdown[int], threshold: int) -> Breakdown[Cell
         BreakdownRow(row.key, row.label, row.label_en, *cells)
         for row, cells in zip(result.rows, table.cells, strict=True)
     )
-    total = BreakdownRow(
-        result.total.key, result.total.label, result.total.label_en, *table.column_totals
-    )
+    # A table without rows (a filter that leaves no group) has no columns either:
+    # its totals are then protected on their own.
+    totals = table.column_totals or [
+        protect(count, threshold)
+        for count in (result.total.received, result.total.substantiated, result.total.closed)
+    ]
+    total = BreakdownRow(result.total.key, result.total.label, result.total.label_en, *totals)
     return Breakdown(result.dimension, result.period, rows, total)
 
 

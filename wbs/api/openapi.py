@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from wbs.case_actions import FORWARD_DESTINATIONS, REJECTION_REASONS
+from wbs.intake import HOW_KNOWN
 from wbs.stats_queries import SEVERITY_WEIGHTS, STATUSES
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
@@ -35,36 +37,82 @@ def _counts_by(keys: Any, description: str) -> dict[str, Any]:
     }
 
 
-def _period_parameters() -> list[dict[str, Any]]:
-    def query(name: str, description: str, example: str) -> dict[str, Any]:
-        return {
+# The patterns say what the server accepts, to the character: the server strips what
+# Python's str.strip() and re's \s call whitespace, and a client or a schema-based test
+# generating from these patterns with Python semantics stays within it.
+_YEAR_PATTERN = "(?:20[0-9]{2}|2100)"  # wbs.stats_periods.MIN_YEAR .. MAX_YEAR
+_DAY = {
+    "anyOf": [
+        {"type": "string", "format": "date", "pattern": f"^{_YEAR_PATTERN}-"},
+        {"type": "string", "pattern": "^\\s*$"},
+    ]
+}
+
+
+def _period_parameters(
+    agency_codes: Sequence[str], category_codes: Sequence[str]
+) -> list[dict[str, Any]]:
+    def query(name: str, description: str, example: str | None, schema: Any) -> dict[str, Any]:
+        parameter = {
             "name": name,
             "in": "query",
             "required": False,
             "description": description,
-            "schema": {"type": "string"},
-            "example": example,
+            "schema": schema,
         }
+        if example is not None:
+            parameter["example"] = example
+        return parameter
 
+    def optional_code(codes: Sequence[str]) -> dict[str, Any]:
+        # "" (or no parameter) means every agency or category.
+        schema = _code("", codes)
+        del schema["description"]
+        if "enum" in schema:
+            schema["enum"] = ["", *schema["enum"]]
+        return schema
+
+    period = f"^\\s*(?:{_YEAR_PATTERN}(?:-[Qq][1-4]|-(?:0[1-9]|1[0-2]))?|[Aa][Ll][Ll])?\\s*$"
     return [
         query(
             "period",
             "A year (2026), a quarter (2026-Q3), a month (2026-07) or `all` (every year "
-            "with cases). Default: the current year. Not together with from/until.",
+            "with cases), years 2000 to 2100. Default: the current year. Not together "
+            "with from/until.",
             "2026-Q3",
+            {"type": "string", "pattern": period},
         ),
         query(
             "from",
-            "First day of a range (YYYY-MM-DD), with until; at most ten years.",
-            "2026-01-15",
+            # No example here: the examples of all parameters are sent together, and a
+            # range does not go with the period's example.
+            "First day of a range (YYYY-MM-DD, for example 2026-01-15), with until and "
+            "without period; at most ten years.",
+            None,
+            _DAY,
         ),
-        query("until", "Last day of a range (YYYY-MM-DD), included.", "2026-04-30"),
-        query("agency", "Only cases about this agency: a code from /agencies.", "DINKES"),
-        query("category", "Only cases of this kind: a code from /categories.", "korupsi"),
+        query(
+            "until",
+            "Last day of a range (YYYY-MM-DD, for example 2026-04-30), included.",
+            None,
+            _DAY,
+        ),
+        query(
+            "agency",
+            "Only cases about this agency: a code from /agencies.",
+            "DINKES",
+            optional_code(agency_codes),
+        ),
+        query(
+            "category",
+            "Only cases of this kind: a code from /categories.",
+            "korupsi",
+            optional_code(category_codes),
+        ),
     ]
 
 
-def _stats_operation() -> dict[str, Any]:
+def _stats_operation(agency_codes: Sequence[str], category_codes: Sequence[str]) -> dict[str, Any]:
     return {
         "operationId": "getStatistics",
         "summary": "Aggregate figures of the leadership dashboard for a period",
@@ -76,7 +124,7 @@ def _stats_operation() -> dict[str, Any]:
         "(created under My account, API tokens) or a staff login session. Each call with a "
         "token is recorded in the audit log.",
         "security": [{"bearerToken": []}, {"staffSession": []}],
-        "parameters": _period_parameters(),
+        "parameters": _period_parameters(agency_codes, category_codes),
         "responses": {
             "200": {
                 "description": "The protected figures",
@@ -324,7 +372,72 @@ def _statistics_schemas() -> dict[str, Any]:
     }
 
 
-def openapi_document() -> dict[str, Any]:
+def _code(description: str, codes: Sequence[str]) -> dict[str, Any]:
+    """A reference code; the active codes are listed, so that a client (and a schema
+    based test) knows which values are accepted today."""
+    schema: dict[str, Any] = {"type": "string", "description": description}
+    if codes:
+        schema["enum"] = list(codes)
+    return schema
+
+
+def _report_input(agency_codes: Sequence[str], category_codes: Sequence[str]) -> dict[str, Any]:
+    """A report as wbs.public.forms.ReportForm accepts it. An optional field may be
+    left out, null or empty; a date must not be in the future, and incident_until needs
+    incident_from and is not before it."""
+
+    def optional_text(max_length: int) -> dict[str, Any]:
+        return {"type": ["string", "null"], "maxLength": max_length}
+
+    day = {
+        "anyOf": [
+            {"type": "string", "format": "date", "pattern": "^[0-9]{4}-"},
+            {"type": "string", "pattern": "^\\s*$"},
+            {"type": "null"},
+        ]
+    }
+    return {
+        "type": "object",
+        "required": ["category", "agency", "description"],
+        "properties": {
+            "category": _code("code from /categories", category_codes),
+            "agency": _code("code from /agencies", agency_codes),
+            "description": {"type": "string", "minLength": 20, "maxLength": 20000},
+            "involved": optional_text(2000),
+            "location": optional_text(500),
+            "incident_from": {**day, "description": "not in the future"},
+            "incident_until": {
+                **day,
+                "description": "last day of a period: with incident_from, not before it, "
+                "not in the future",
+            },
+            "how_known": {
+                "type": ["string", "null"],
+                "enum": ["", None, *HOW_KNOWN],
+            },
+            "estimated_loss": {
+                "description": "rupiah: a whole number, or digits with an optional Rp "
+                "and spaces, dots or commas between them (at most 15 digits)",
+                "anyOf": [
+                    {"type": "integer", "minimum": 0, "maximum": 999_999_999_999_999},
+                    {
+                        "type": "string",
+                        "maxLength": 30,
+                        "pattern": "^(?:[Rr][Pp])?[\\s.,]*(?:[0-9][\\s.,]*){0,15}$",
+                    },
+                    {"type": "null"},
+                ],
+            },
+            "reporter_name": optional_text(200),
+            "reporter_contact": optional_text(200),
+        },
+    }
+
+
+def openapi_document(
+    agency_codes: Sequence[str] = (), category_codes: Sequence[str] = ()
+) -> dict[str, Any]:
+    """The description; ``agency_codes`` and ``category_codes`` are the active ones."""
     text = {"type": "string"}
     date = {"type": "string", "format": "date"}
     return {
@@ -433,7 +546,10 @@ def openapi_document() -> dict[str, Any]:
                                     "properties": {
                                         "tracking_code": {
                                             "type": "string",
-                                            "description": "16 digits; spaces or dashes between groups allowed",
+                                            "description": "16 digits, the last a Damm "
+                                            "check digit; spaces or dashes between groups "
+                                            "allowed",
+                                            "pattern": "^[\\s-]*(?:[0-9][\\s-]*){16}$",
                                         }
                                     },
                                 }
@@ -458,7 +574,7 @@ def openapi_document() -> dict[str, Any]:
                     },
                 }
             },
-            "/api/v1/stats": {"get": _stats_operation()},
+            "/api/v1/stats": {"get": _stats_operation(agency_codes, category_codes)},
         },
         "components": {
             "securitySchemes": {
@@ -505,29 +621,7 @@ def openapi_document() -> dict[str, Any]:
                         }
                     },
                 },
-                "ReportInput": {
-                    "type": "object",
-                    "required": ["category", "agency", "description"],
-                    "properties": {
-                        "category": {"type": "string", "description": "code from /categories"},
-                        "agency": {"type": "string", "description": "code from /agencies"},
-                        "description": {"type": "string", "minLength": 20, "maxLength": 20000},
-                        "involved": {"type": "string", "maxLength": 2000},
-                        "location": {"type": "string", "maxLength": 500},
-                        "incident_from": date,
-                        "incident_until": date,
-                        "how_known": {
-                            "type": "string",
-                            "enum": ["witnessed", "experienced", "told", "documents", "other"],
-                        },
-                        "estimated_loss": {
-                            "type": ["integer", "string"],
-                            "description": "rupiah, digits only",
-                        },
-                        "reporter_name": {"type": "string", "maxLength": 200},
-                        "reporter_contact": {"type": "string", "maxLength": 200},
-                    },
-                },
+                "ReportInput": _report_input(agency_codes, category_codes),
                 "ReportStatus": {
                     "type": "object",
                     "required": ["status", "status_label", "received_on", "events", "messages"],

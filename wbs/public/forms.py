@@ -48,7 +48,9 @@ def _rupiah(text: str) -> int | None:
     cleaned = _RUPIAH_NOISE.sub("", text or "")
     if not cleaned:
         return None
-    if not cleaned.isdigit() or len(cleaned) > 15:
+    # ASCII digits only: str.isdigit() also takes "²", which int() refuses, and other
+    # scripts' digits, which the API description does not promise.
+    if not (cleaned.isascii() and cleaned.isdigit()) or len(cleaned) > 15:
         raise ValueError(text)
     return int(cleaned)
 

@@ -103,7 +103,8 @@ def healthz() -> tuple[dict[str, str], int]:
 @blueprint.get("/lang/<code>")
 def choose_language(code: str) -> BaseResponse:
     target = request.args.get("next", "/")
-    if not target.startswith("/") or target.startswith("//"):
+    # Only a path of this site; a control character (CR LF) cannot go into a header.
+    if not target.startswith("/") or target.startswith("//") or not target.isprintable():
         target = "/"
     response = redirect(target, code=303)
     if code in LANGUAGES:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 from wbs.sakip.sheet_layout import (
@@ -134,7 +135,8 @@ def write_xlsx(rows: Iterable[ExportRow], sheet_title: str = "Kinerja") -> bytes
                 widths[index - 1] = max(widths[index - 1], len(csv_number(value)))
             else:
                 shown = csv_number(value) if isinstance(value, Decimal) else value
-                cell.value = shown
+                # A worksheet cannot hold control characters: left out, not a failure.
+                cell.value = ILLEGAL_CHARACTERS_RE.sub("", shown)
                 cell.data_type = "s"  # openpyxl would store "=..." as a formula
                 widths[index - 1] = max(widths[index - 1], min(len(shown), 60))
     for index, width in enumerate(widths, start=1):
