@@ -2,7 +2,8 @@
 
 Plain Python (DESIGN.md, "Layout"). Each function returns one ``<svg>`` the page inlines
 next to a table of the same numbers: no script, no style, no font or other file to load
-(the CSP allows none), only presentation attributes, so it also prints. The root is
+(the CSP allows none), only presentation attributes (and a class for the one outline
+the page's style sheet draws), so it also prints. The root is
 ``role="img"`` named by its ``<title>`` and ``<desc>``; the table beside it carries the
 numbers for screen readers.
 
@@ -428,9 +429,10 @@ def _text(
         {"x": f"{x:.1f}", "y": f"{y:.1f}", "dy": dy, "fill": color, "text-anchor": anchor},
     )
     if suppressed:
+        # The page's style sheet gives the mark a white outline (wbs/static/style.css), so
+        # it stays readable where it overlaps a neighbouring column: ``paint-order``, which
+        # puts the outline behind the letters, is not a valid SVG 1.1 attribute.
         node.set("class", "suppressed")
-        # A white outline keeps the mark readable where it overlaps a neighbouring column.
-        node.attrib.update({"stroke": "#fff", "stroke-width": "3", "paint-order": "stroke"})
     node.text = text
     return node
 
