@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 CATALOGUES := $(patsubst %.po,%.mo,$(wildcard wbs/translations/*/LC_MESSAGES/messages.po))
 
-.PHONY: run test lint bench translations extract-strings clean
+.PHONY: run test lint bench verify translations extract-strings clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,11 @@ test: translations lint
 
 bench: translations
 	$(BIN)/python -m bench
+
+# Issue 6's harness: fuzzing, hostile input, faults, load, brute force, backups,
+# accessibility; needs the local PostgreSQL and Redis (and root for the fault scenarios).
+verify: translations
+	$(BIN)/python -m bench verify
 
 # Refresh the message template and merge it into the catalogues after changing strings.
 # Sorted (update keeps the template's order), without locations, obsolete entries or a
