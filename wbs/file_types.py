@@ -76,6 +76,8 @@ def _zip_kind(stream: IO[bytes]) -> str:
                 if any(name.startswith("xl/") for name in names):
                     return "xlsx"
     except (zipfile.BadZipFile, OSError, ValueError, KeyError, NotImplementedError):
+        # A damaged or unusual zip is not an Office file: it stays a plain "zip", which
+        # the naming table then accepts or refuses by its own rule.
         pass
     finally:
         stream.seek(0)
