@@ -4,6 +4,8 @@ for every worker and never sees an address."""
 
 from __future__ import annotations
 
+import os
+import threading
 import uuid
 from datetime import UTC, date, datetime
 from typing import Any
@@ -16,9 +18,10 @@ from werkzeug.test import TestResponse
 
 from tests.helpers import REPORTER_ADDRESS, file_report, hidden_value, report_form_data
 from tests.leak_scan import find_leaks
-from wbs import create_app
+from wbs import create_app, intake
 from wbs.app_context import database, server_keys
 from wbs.extensions import client_key
+from wbs.lookup_priority import LOWEST_PRIORITY, LookupLanes
 from wbs.server_keys import ServerKeys
 from wbs.settings import Settings
 
@@ -370,3 +373,107 @@ def test_failed_staff_logins_from_one_address_are_throttled_across_usernames(
     assert throttled.status_code == 429
     # Another address is not affected.
     assert attempt("dewi", address="198.51.100.10").status_code == 401
+
+
+# --- Cheap refusals (wbs/throttle_gate.py) and the low-priority lane (wbs/lookup_priority.py)
+
+
+def test_a_throttled_client_is_refused_before_its_request_is_read(english: FlaskClient) -> None:
+    """Once throttled, the answer comes before any body, CSRF or JSON check: a request
+    the app itself would refuse as malformed gets the same 429 (issue 6, brute force)."""
+    for _attempt in range(STATUS_ATTEMPTS):
+        assert look_up(english, UNKNOWN_CODE).status_code == 404
+    assert_throttled_page(look_up(english, UNKNOWN_CODE))
+    assert_throttled_json(api_look_up(english, UNKNOWN_CODE))
+
+    no_csrf = english.post(
+        "/status",
+        data={"tracking_code": UNKNOWN_CODE},
+        environ_base={"REMOTE_ADDR": REPORTER_ADDRESS},
+    )
+    assert_throttled_page(no_csrf)
+    assert no_csrf.headers["Content-Security-Policy"].startswith("default-src 'none'")
+    assert "Set-Cookie" not in no_csrf.headers
+    not_json = english.post(
+        "/api/v1/reports/status",
+        data=b"\x00not json",
+        content_type="text/plain",
+        environ_base={"REMOTE_ADDR": REPORTER_ADDRESS},
+    )
+    assert_throttled_json(not_json)
+    # Unthrottled, the same malformed requests get the app's own answers.
+    assert (
+        english.post(
+            "/status",
+            data={"tracking_code": UNKNOWN_CODE},
+            environ_base={"REMOTE_ADDR": OTHER_ADDRESS},
+        ).status_code
+        == 400
+    )
+    assert english.post(
+        "/api/v1/reports/status",
+        data=b"\x00not json",
+        content_type="text/plain",
+        environ_base={"REMOTE_ADDR": OTHER_ADDRESS},
+    ).status_code in (400, 415)
+
+
+def test_a_remembered_refusal_is_in_the_language_of_the_request(english: FlaskClient) -> None:
+    for _attempt in range(STATUS_ATTEMPTS):
+        assert api_look_up(english, UNKNOWN_CODE).status_code == 404
+    assert_throttled_json(api_look_up(english, UNKNOWN_CODE))
+    english.set_cookie("lang", "id")
+    indonesian = api_look_up(english, UNKNOWN_CODE)
+    assert indonesian.status_code == 429
+    assert indonesian.get_json()["error"]["message"] != THROTTLED_MESSAGE
+    assert "coba" in indonesian.get_json()["error"]["message"].lower()
+    english.set_cookie("lang", "en")
+    assert_throttled_json(api_look_up(english, UNKNOWN_CODE))
+
+
+def _thread_priority() -> int:
+    return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+
+@pytest.fixture
+def argon2_priorities(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The CPU priority (nice) of the thread each Argon2id run of a look-up ran in."""
+    if not hasattr(os, "getpriority") or _thread_priority() >= LOWEST_PRIORITY:
+        pytest.skip("no per-thread CPU priority to observe here")
+    seen: list[int] = []
+    real = intake.derive_code_keys
+
+    def watched(*args: Any) -> Any:  # noqa: ANN401 - passes derive_code_keys' values through
+        seen.append(_thread_priority())
+        return real(*args)
+
+    monkeypatch.setattr(intake, "derive_code_keys", watched)
+    return seen
+
+
+def test_after_a_failed_look_up_the_next_ones_run_at_the_lowest_cpu_priority(
+    english: FlaskClient, argon2_priorities: list[int]
+) -> None:
+    code = file_report(english)
+    argon2_priorities.clear()
+    normal = _thread_priority()
+    assert look_up(english, code).status_code == 303  # no failure yet: normal priority
+    assert look_up(english, UNKNOWN_CODE).status_code == 404
+    # After a failure the look-up still works, its Argon2id run in the low lane.
+    assert look_up(english, code).status_code == 303
+    answer = api_look_up(english, code)
+    assert answer.status_code == 200 and answer.get_json()["status"] == "received"
+    # Someone else's look-ups keep the normal priority.
+    assert api_look_up(english, code, OTHER_ADDRESS).status_code == 200
+    assert argon2_priorities == [normal, normal, LOWEST_PRIORITY, LOWEST_PRIORITY, normal]
+
+
+def test_a_look_up_beside_another_from_the_same_client_runs_in_the_low_lane() -> None:
+    lanes = LookupLanes(2)
+    with lanes.running("client-a") as busy_first:
+        with lanes.running("client-a") as busy_second, lanes.running("client-b") as busy_other:
+            assert (busy_first, busy_second, busy_other) == (False, True, False)
+    with lanes.running("client-a") as busy_again:
+        assert busy_again is False  # both earlier ones have finished
+    if hasattr(os, "getpriority") and _thread_priority() < LOWEST_PRIORITY:
+        assert lanes.low.run(lambda: _thread_priority()) == LOWEST_PRIORITY

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import Flask
@@ -12,14 +13,23 @@ from werkzeug.routing import IntegerConverter, Map
 from wbs import app_context, errors, form_bodies, security_headers
 from wbs.db import REPO_ROOT, Database
 from wbs.extensions import babel, csrf, limiter, mail
+from wbs.i18n import COOKIE as LANGUAGE_COOKIE
 from wbs.i18n import LANGUAGES, file_size, select_locale
+from wbs.lookup_priority import LookupLanes
 from wbs.server_keys import ServerKeys
 from wbs.settings import Settings, load_settings
+from wbs.throttle_gate import ThrottleGate
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 # Ids are 32-bit INTEGER columns on every backend: a larger number in a URL is a 404,
 # not an overflow deep in the database driver.
 MAX_ID = 2**31 - 1
+# The POST paths of the failed-look-up limit (scope "status"), refused cheaply once
+# throttled (wbs/throttle_gate.py).
+STATUS_LOOKUP_PATHS = ("/status", "/api/v1/reports/status")
+# More threads than a gunicorn worker has request threads (WBS_THREADS, default 4): the
+# low-priority lane never makes a look-up wait for a thread, only for the CPU.
+LOW_PRIORITY_THREADS = 16
 
 
 class IdConverter(IntegerConverter):
@@ -76,6 +86,13 @@ def create_app(settings: Settings | None = None) -> Flask:
         # server on loopback instead, so what they check is what production does.
         MAIL_SUPPRESS_SEND=False,
     )
+    # Inside ProxyFix (wrapped first): it keys on the client's address, not the proxy's.
+    app.wsgi_app = ThrottleGate(  # type: ignore[method-assign]
+        app.wsgi_app,
+        STATUS_LOOKUP_PATHS,
+        lambda address: keys.address_key(address, datetime.now(UTC).date()),
+        LANGUAGE_COOKIE,
+    )
     if settings.trusted_proxies:
         # Behind a reverse proxy the client address comes from X-Forwarded-For.
         app.wsgi_app = ProxyFix(
@@ -87,6 +104,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["wbs.settings"] = settings
     app.extensions["wbs.server_keys"] = keys
     app.extensions["wbs.database"] = Database(settings.database_url)
+    app.extensions["wbs.lookup_lanes"] = LookupLanes(LOW_PRIORITY_THREADS)
 
     # Before the CSRF check: it reads the body, which must be a form (wbs/form_bodies.py).
     app.before_request(form_bodies.refuse_other_bodies)

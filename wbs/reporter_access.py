@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -21,7 +21,7 @@ from wbs.case_crypto import (
 from wbs.crypto import DataKey
 from wbs.intake import IntakeKeys, ReportContent
 from wbs.models import Attachment, Case, CaseEvent, Message
-from wbs.tracking_code import TrackingCode
+from wbs.tracking_code import CodeKeys, TrackingCode
 
 
 @dataclass(frozen=True, repr=False)
@@ -57,9 +57,21 @@ class ReporterView:
     forwarded_to: str | None = None
 
 
-def open_with_code(session: Session, keys: IntakeKeys, code: TrackingCode) -> ReporterAccess | None:
-    """One Argon2id run; None when no case has this code (whatever the reason)."""
-    derived = keys.derive(code)
+def run_directly(derive: Callable[[TrackingCode], CodeKeys], code: TrackingCode) -> CodeKeys:
+    return derive(code)
+
+
+def open_with_code(
+    session: Session,
+    keys: IntakeKeys,
+    code: TrackingCode,
+    run: Callable[[Callable[[TrackingCode], CodeKeys], TrackingCode], CodeKeys] = run_directly,
+) -> ReporterAccess | None:
+    """One Argon2id run; None when no case has this code (whatever the reason).
+
+    ``run`` computes it: in this thread, or in another (wbs/lookup_priority.py).
+    """
+    derived = run(keys.derive, code)
     case = session.scalar(select(Case).where(Case.lookup_id == derived.lookup_id))
     if case is None:
         return None

@@ -21,7 +21,13 @@ from wbs.errors import error_response
 from wbs.extensions import limiter
 from wbs.installation import now_utc
 from wbs.intake import ReportContent, UnknownReference, load_intake_keys
-from wbs.limits import lookup_failed, report_was_filed, status_limit, submit_limit
+from wbs.limits import (
+    lookup_failed,
+    lookup_runner,
+    report_was_filed,
+    status_limit,
+    submit_limit,
+)
 from wbs.models import Staff
 from wbs.public.filing import file
 from wbs.public.forms import ReportForm
@@ -197,7 +203,7 @@ def report_status() -> Response:
         )
     session_db = db_session()
     keys = load_intake_keys(session_db, server_keys().tracking_pepper, settings().argon2)
-    access = open_with_code(session_db, keys, code)
+    access = open_with_code(session_db, keys, code, lookup_runner())
     if access is None:
         return error_response(
             404,

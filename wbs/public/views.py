@@ -40,7 +40,13 @@ from wbs.extensions import limiter
 from wbs.i18n import COOKIE, LANGUAGES
 from wbs.installation import now_utc
 from wbs.intake import UnknownReference, load_intake_keys
-from wbs.limits import lookup_failed, report_was_filed, status_limit, submit_limit
+from wbs.limits import (
+    lookup_failed,
+    lookup_runner,
+    report_was_filed,
+    status_limit,
+    submit_limit,
+)
 from wbs.models import Case
 from wbs.notifications import notify_reporter_reply
 from wbs.public import blueprint
@@ -227,7 +233,7 @@ def check_status() -> Response:
         return make_response(render_template("public/status.html", form=form), 400)
     session_db = db_session()
     keys = load_intake_keys(session_db, server_keys().tracking_pepper, settings().argon2)
-    access = open_with_code(session_db, keys, code)
+    access = open_with_code(session_db, keys, code, lookup_runner())
     if access is None:
         form.tracking_code.errors = [
             _(
