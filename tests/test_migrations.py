@@ -401,9 +401,79 @@ class SakipTester(DataTester):
         )
 
 
+class KinerjaTester(DataTester):
+    """0005 adds the e-Kinerja tables: everything of 0004 survives, and an ASN of an
+    existing agency can get a profile, a day, an entry and a photo in chunks."""
+
+    revision = "0005"
+
+    def seed(self) -> None:
+        SakipTester(self.engine).seed()
+        with self.engine.begin() as connection:
+            connection.execute(sa.text("UPDATE staff SET agency_id = 1 WHERE id = 1"))
+
+    def check(self) -> None:
+        with self.engine.connect() as connection:
+            case = connection.execute(sa.text("SELECT * FROM case_file WHERE id = 7")).one()
+            staff = connection.execute(sa.text("SELECT * FROM staff WHERE id = 1")).one()
+        assert bytes(case.body) == StatisticsTester.blob
+        assert (staff.username, staff.agency_id) == ("irban", 1)
+        with self.engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO asn_profile (staff_id, agency_id, node_id, supervisor_id, nip, "
+                    "position, field_officer) VALUES (1, 1, NULL, NULL, '', 'Pengawas', :t)"
+                ),
+                {"t": True},
+            )
+            connection.execute(
+                sa.text(
+                    "INSERT INTO activity_day (staff_id, day, agency_id, state, comment, "
+                    "updated_at) VALUES (1, :day, 1, 'submitted', '', '2026-11-02 09:00:00')"
+                ),
+                {"day": date(2026, 11, 2)},
+            )
+            connection.execute(
+                sa.text(
+                    "INSERT INTO activity_entry (id, staff_id, day, activity, quantity, unit, "
+                    "target_key, place, latitude, longitude, started_at, created_at) VALUES "
+                    "(1, 1, :day, 'Pengawasan jalan', 2.5, 'km', '', 'Ratahan', 1.051234, "
+                    "124.718765, '08:30', '2026-11-02 09:00:00')"
+                ),
+                {"day": date(2026, 11, 2)},
+            )
+            connection.execute(
+                sa.text(
+                    "INSERT INTO activity_photo (id, entry_id, staff_id, file_name, media_type, "
+                    "size, sha256, width, height, fingerprint, flags, uploaded_at) VALUES "
+                    "(1, 1, 1, 'a.jpg', 'image/jpeg', 3, :sha, 1, 1, :fp, '[]', "
+                    "'2026-11-02 09:00:00')"
+                ),
+                {"sha": "0" * 64, "fp": -(2**63)},
+            )
+            connection.execute(
+                sa.text(
+                    "INSERT INTO activity_photo_chunk (photo_id, chunk_index, data) "
+                    "VALUES (1, 0, :data)"
+                ),
+                {"data": b"\xff\xd8\xff"},
+            )
+            entry = connection.execute(sa.text("SELECT * FROM activity_entry")).one()
+            photo = connection.execute(sa.text("SELECT * FROM activity_photo")).one()
+        assert str(entry.quantity).rstrip("0") == "2.5"
+        assert str(entry.latitude) == "1.051234"
+        assert photo.fingerprint == -(2**63)  # the full signed 64-bit range
+
+
 DATA_TESTERS: dict[str, type[DataTester]] = {
     tester.revision: tester
-    for tester in (InitialSchemaTester, CaseManagementTester, StatisticsTester, SakipTester)
+    for tester in (
+        InitialSchemaTester,
+        CaseManagementTester,
+        StatisticsTester,
+        SakipTester,
+        KinerjaTester,
+    )
 }
 
 

@@ -10,6 +10,14 @@ from wbs.models.case import (
     CaseProposal,
     Message,
 )
+from wbs.models.kinerja import (
+    ActivityDay,
+    ActivityEntry,
+    ActivityPhoto,
+    ActivityPhotoChunk,
+    ActivityPlan,
+    AsnProfile,
+)
 from wbs.models.keys import InstallationValue, UnitKey, UnitKeyWrap
 from wbs.models.operations import AuditEntry, AuditHead, Holiday, OutboxMail
 from wbs.models.reference import Agency, Category
@@ -30,6 +38,12 @@ from wbs.models.staff import AGENCY_ROLES, ROLES, ApiToken, Staff, StaffConflict
 from wbs.models.statistics import BacklogSnapshot, ReportNote, SiteSetting
 
 __all__ = [
+    "ActivityDay",
+    "ActivityEntry",
+    "ActivityPhoto",
+    "ActivityPhotoChunk",
+    "ActivityPlan",
+    "AsnProfile",
     "AGENCY_ROLES",
     "AgencyYear",
     "EvaluationFinding",
