@@ -175,6 +175,8 @@ def test_missing_fields_are_each_named(app: Flask, client: FlaskClient) -> None:
     [
         ({"description": "terlalu pendek"}, "description"),
         ({"description": "x" * 20001}, "description"),
+        ({"description": " " * 40}, "description"),  # only spaces is no description
+        ({"description": "\n\t  terlalu pendek  \n" * 1}, "description"),
         ({"how_known": "dukun"}, "how_known"),
         ({"estimated_loss": "banyak sekali"}, "estimated_loss"),
         ({"incident_from": "2025-02-31"}, "incident_from"),

@@ -76,6 +76,8 @@ class ReportForm(FlaskForm):
                 message=_l("Write between 20 and 20,000 characters about what happened."),
             ),
         ],
+        # Counted without the spaces around it: twenty spaces are not a description.
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
     )
     involved = TextAreaField(
         _l("Who was involved (name and position)"),
