@@ -24,6 +24,7 @@ run: translations
 
 lint: $(STAMP)
 	$(BIN)/ruff check wbs case_admin tests bench migrations
+	$(BIN)/mypy wbs case_admin
 
 test: translations lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

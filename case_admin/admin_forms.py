@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
+    Field,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -30,14 +32,16 @@ CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 
-class _BlankIsMissing:
-    """An empty box is reported once, by InputRequired, not also as "not a number"."""
+class _BlankIsMissing(Field):
+    """An empty box is reported once, by InputRequired, not also as "not a number".
+
+    A mixin placed before DateField or IntegerField: its super() is that field."""
 
     def process_formdata(self, valuelist: list[str]) -> None:
         if valuelist and not "".join(valuelist).strip():
-            self.data = None  # type: ignore[attr-defined]
+            self.data = None
             return
-        super().process_formdata(valuelist)  # type: ignore[misc]
+        super().process_formdata(valuelist)
 
 
 class DayField(_BlankIsMissing, DateField):
@@ -55,7 +59,7 @@ class CheckboxListField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-def _role_choices() -> list[tuple[str, object]]:
+def _role_choices() -> list[tuple[str, LazyString]]:
     return [(role, ROLE_LABELS[role]) for role in ROLES]
 
 
@@ -140,7 +144,8 @@ class CategoryForm(FlaskForm):
     name_en = StringField(
         _l("Name in English"), [InputRequired(_l("Enter the name.")), Length(max=200)]
     )
-    sort_order = WholeNumberField(
+    # invalid_value_message is WTForms 3.3; types-WTForms 3.2 does not know it yet.
+    sort_order = WholeNumberField(  # type: ignore[call-arg]
         _l("Position in the list"),
         [
             InputRequired(_l("Enter a whole number.")),
@@ -156,7 +161,8 @@ class CategoryCreateForm(CategoryForm):
 
 
 class HolidayForm(FlaskForm):
-    day = DayField(
+    # invalid_value_message is WTForms 3.3; types-WTForms 3.2 does not know it yet.
+    day = DayField(  # type: ignore[call-arg]
         _l("Day"),
         [InputRequired(_l("Enter a date."))],
         invalid_value_message=_l("Enter a date like 2026-08-17."),
@@ -167,7 +173,8 @@ class HolidayForm(FlaskForm):
 
 
 class HolidayLoadForm(FlaskForm):
-    year = WholeNumberField(
+    # invalid_value_message is WTForms 3.3; types-WTForms 3.2 does not know it yet.
+    year = WholeNumberField(  # type: ignore[call-arg]
         _l("Year"),
         [
             InputRequired(_l("Enter a year.")),

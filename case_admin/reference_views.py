@@ -9,6 +9,7 @@ rows only) while old cases keep their name.
 from __future__ import annotations
 
 from datetime import date
+from typing import cast
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -56,7 +57,8 @@ def agency_new(officer: Officer) -> BaseResponse | tuple[str, int]:
     if form.validate_on_submit():
         code = form.code.data or ""
         if _code_taken(Agency, code):
-            form.code.errors.append(_duplicate_code_text(code))
+            # validate() made the errors a list (the stubs say Sequence).
+            cast("list[str]", form.code.errors).append(_duplicate_code_text(code))
         else:
             session = db_session()
             agency = Agency(code=code, name=(form.name.data or "").strip(), active=True)
@@ -137,7 +139,8 @@ def category_new(officer: Officer) -> BaseResponse | tuple[str, int]:
     if form.validate_on_submit():
         code = form.code.data or ""
         if _code_taken(Category, code):
-            form.code.errors.append(_duplicate_code_text(code))
+            # validate() made the errors a list (the stubs say Sequence).
+            cast("list[str]", form.code.errors).append(_duplicate_code_text(code))
         else:
             category = Category(code=code, active=True)
             _fill_category(category, form)

@@ -12,12 +12,15 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import LazyString
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as BaseResponse
+from wtforms import Field
 
 from case_admin import blueprint
 from case_admin.admin_forms import ConflictForm, StaffCreateForm, StaffDetailsForm
@@ -70,6 +73,7 @@ def _key_states(session: Session) -> dict[int, str]:
         )
     )
     for staff_id, kind in rows:
+        assert staff_id is not None  # the query leaves out wraps of no officer
         if kind == "officer":
             states[staff_id] = "yes"
         else:
@@ -138,9 +142,21 @@ def _offer_agencies(form: StaffDetailsForm, current: int | None = None) -> None:
         query = query.where(Agency.active.is_(True))
     else:
         query = query.where(Agency.active.is_(True) | (Agency.id == current))
-    form.agency.choices = list(form.agency.choices or []) + [
+    form.agency.choices = list(_agency_choices(form)) + [
         (agency_id, name) for agency_id, name in db_session().execute(query)
     ]
+
+
+def _agency_choices(form: StaffDetailsForm) -> list[tuple[int, str | LazyString]]:
+    """The agency choices: (id, label) pairs, as StaffDetailsForm and _offer_agencies set
+    them (the stubs allow any form of choices)."""
+    return cast("list[tuple[int, str | LazyString]]", form.agency.choices or [])
+
+
+def _errors(field: Field) -> list[str]:
+    """The field's errors, to add one: called after validate(), which made them a list
+    (the stubs say Sequence)."""
+    return cast("list[str]", field.errors)
 
 
 def _checked_agency(form: StaffDetailsForm, roles: frozenset[str] | set[str]) -> int | None:
@@ -155,16 +171,16 @@ def _checked_agency(form: StaffDetailsForm, roles: frozenset[str] | set[str]) ->
     if not roles & AGENCY_ROLES:
         return None
     if roles & CASE_ROLES:
-        form.roles.errors.append(
+        _errors(form.roles).append(
             _(
                 "An agency account (agency staff, head of agency) cannot also hold a case "
                 "role (intake officer, investigator, supervisor): it must never see reports."
             )
         )
         return None
-    offered = {value for value, _label in form.agency.choices or [] if value}
+    offered = {value for value, _label in _agency_choices(form) if value}
     if chosen is None or chosen not in offered:
-        form.agency.errors.append(_("Choose the agency this agency account belongs to."))
+        _errors(form.agency).append(_("Choose the agency this agency account belongs to."))
         return None
     return chosen
 
@@ -196,7 +212,7 @@ def staff_new(officer: Officer) -> str | tuple[str, int]:
         roles = set(form.roles.data or [])
         agency_id = _checked_agency(form, roles)
         if taken is not None:
-            form.username.errors.append(_("This username is already taken. Choose another."))
+            _errors(form.username).append(_("This username is already taken. Choose another."))
         elif not _agency_refused(form):
             password = temporary_password(username)
             staff = create_staff(
@@ -247,7 +263,7 @@ def _save_details(officer: Officer, target: Staff, form: StaffDetailsForm) -> bo
     session = db_session()
     old_roles, new_roles = target.role_set, frozenset(form.roles.data or [])
     if "admin" in old_roles and "admin" not in new_roles and _is_last_active_admin(session, target):
-        form.roles.errors.append(
+        _errors(form.roles).append(
             _(
                 "%(name)s is the last active admin: keep the admin role, or first give it "
                 "to another account.",

@@ -47,7 +47,8 @@ class ApiTokenForm(FlaskForm):
         ],
         filters=[lambda value: value.strip() if isinstance(value, str) else value],
     )
-    days_valid = WholeNumberField(
+    # invalid_value_message is WTForms 3.3; types-WTForms 3.2 does not know it yet.
+    days_valid = WholeNumberField(  # type: ignore[call-arg]
         _l("Valid for (days)"),
         [
             InputRequired(_l("Enter a number of days.")),

@@ -157,7 +157,9 @@ def decode_value(value: Any) -> Any:
 
 def settings_record(settings: Settings) -> dict[str, Any]:
     return {
-        item.name: dataclasses.asdict(value) if dataclasses.is_dataclass(value) else value
+        item.name: dataclasses.asdict(value)
+        if dataclasses.is_dataclass(value) and not isinstance(value, type)
+        else value
         for item in dataclasses.fields(settings)
         if item.name not in _HOST_SETTINGS
         for value in [getattr(settings, item.name)]
@@ -302,12 +304,13 @@ def create_backup(url: str, settings: Settings, destination: Path) -> BackupResu
         (work / "secret").write_text(settings.secret_key)
         (work / "settings").write_text(json.dumps(settings_record(settings), indent=2))
         members = {SECRET_MEMBER: work / "secret", SETTINGS_MEMBER: work / "settings", **members}
+        dialect = dialect_of(url)
         manifest = {
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
             "created_at": created_at,
             "wbs_version": _wbs_version(),
-            "dialect": dialect_of(url),
+            "dialect": dialect,
             "alembic_revision": revision,
             "tables": tables,
             "members": {
@@ -333,7 +336,7 @@ def create_backup(url: str, settings: Settings, destination: Path) -> BackupResu
     return BackupResult(
         path=destination,
         size=destination.stat().st_size,
-        dialect=manifest["dialect"],
+        dialect=dialect,
         revision=revision,
         rows={name: table["rows"] for name, table in tables.items()},
     )

@@ -12,7 +12,7 @@ import base64
 import json
 from dataclasses import dataclass, field
 from datetime import date
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from sqlalchemy import Select, bindparam, select, tuple_
 from sqlalchemy.orm import Session
@@ -83,7 +83,7 @@ def decode_cursor(text: str) -> list[object] | None:
         return None
     if due is not None:
         try:
-            date.fromisoformat(due)  # type: ignore[arg-type]
+            date.fromisoformat(due)
         except (TypeError, ValueError):
             return None
     return values
@@ -222,12 +222,14 @@ def queue_query(
         "case_id": filters.case_id,
         "limit": limit,
     }
+    # decode_cursor checked the shape: [ISO date or None, row id].
+    cursor_due = cast("str | None", cursor[0]) if cursor else None
+    last_id = int(cast(int, cursor[1])) if cursor else 0
     if filters.sort == "received":
         after = cursor is not None
-        values = {**params, "after_id": int(cursor[1]) if cursor else 0}  # type: ignore[arg-type]
+        values = {**params, "after_id": last_id}
         return [(_statement((*common, "received", after)), values)]
-    due_cursor = date.fromisoformat(cursor[0]) if cursor and cursor[0] else None  # type: ignore[arg-type]
-    last_id = int(cursor[1]) if cursor else 0  # type: ignore[arg-type]
+    due_cursor = date.fromisoformat(cursor_due) if cursor_due else None
     queries = []
     if cursor is None or due_cursor is not None:
         queries.append(

@@ -43,7 +43,7 @@ from sqlalchemy.orm import Session
 from wbs.attachments import CHUNK_SIZE
 from wbs.audit import HEAD_ID, entries_text, record, verify
 from wbs.crypto import BLOB_VERSION, KEY_BYTES, NONCE_BYTES
-from wbs.db import Database
+from wbs.db import Database, changed_rows
 from wbs.keyring import CODE_SALT
 from wbs.models import (
     Attachment,
@@ -299,7 +299,9 @@ _WRAP_SHAPES = {
 
 def _check_unit_keys(session: Session, report: CheckReport) -> None:
     """The unit key pairs, their wraps, and each officer's access key pair."""
-    keys = dict(session.execute(select(UnitKey.id, func.length(UnitKey.public_key))).all())
+    keys: dict[int, int | None] = dict(
+        session.execute(select(UnitKey.id, func.length(UnitKey.public_key))).all()
+    )
     active = list(session.scalars(select(UnitKey.id).where(UnitKey.active.is_(True))))
     if keys and len(active) != 1:
         report.add(
@@ -627,22 +629,23 @@ _DELETE_BY_ID: dict[str, Any] = {
 def _apply(session: Session, repair: Repair) -> int:
     """Carry out one repair; the number of rows it changed (0: already gone)."""
     if repair.action in ("delete_attachment", "delete_chunks"):
-        changed = session.execute(
-            delete(AttachmentChunk).where(AttachmentChunk.attachment_id == repair.target)
-        ).rowcount
+        changed = changed_rows(
+            session, delete(AttachmentChunk).where(AttachmentChunk.attachment_id == repair.target)
+        )
         if repair.action == "delete_attachment":
-            changed += session.execute(
-                delete(Attachment).where(Attachment.id == repair.target)
-            ).rowcount
+            changed += changed_rows(
+                session, delete(Attachment).where(Attachment.id == repair.target)
+            )
         return changed
     if repair.action == "clear_event_notes":
-        return session.execute(
+        return changed_rows(
+            session,
             update(CaseEvent)
             .where(CaseEvent.id == repair.target)
-            .values(note=None, public_note=None)
-        ).rowcount
+            .values(note=None, public_note=None),
+        )
     model = _DELETE_BY_ID[repair.action]
-    return session.execute(delete(model).where(model.id == repair.target)).rowcount
+    return changed_rows(session, delete(model).where(model.id == repair.target))
 
 
 def can_record_repairs(session: Session) -> bool:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import CursorResult, Engine, Executable, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -59,6 +59,14 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def changed_rows(session: Session, statement: Executable) -> int:
+    """Run an UPDATE or DELETE in ``session``; the number of rows it matched.
+
+    Such a statement's result is a CursorResult, which has the count; SQLAlchemy 2.1
+    types Session.execute() as returning the plain Result."""
+    return cast("CursorResult[Any]", session.execute(statement)).rowcount
 
 
 def alembic_config(url: str) -> Config:

@@ -67,6 +67,8 @@ def amount_text(value: Decimal) -> str:
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     locale = get_locale()
-    return text.translate(
-        str.maketrans({",": get_group_symbol(locale), ".": get_decimal_symbol(locale)})
-    )
+    symbols: dict[str, str | int | None] = {
+        ",": get_group_symbol(locale),
+        ".": get_decimal_symbol(locale),
+    }
+    return text.translate(str.maketrans(symbols))

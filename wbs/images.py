@@ -55,7 +55,7 @@ def strip_metadata(stream: IO[bytes], max_pixels: int) -> tuple[IO[bytes], str]:
             if width * height * decoded > max_pixels:
                 raise ImageRejected("too_large")
             if image_format == "GIF" and frames > 1:
-                clean = image
+                clean: Image.Image = image
             else:
                 # Apply the EXIF orientation first, so the photo still stands upright
                 # once the EXIF that said how to turn it is gone.
@@ -69,13 +69,13 @@ def strip_metadata(stream: IO[bytes], max_pixels: int) -> tuple[IO[bytes], str]:
             raise ImageRejected("broken") from None
     clean.info.clear()
     out: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
-    options: dict[str, object] = {"format": image_format, "exif": b""}
+    options: dict[str, object] = {"exif": b""}
     if image_format == "JPEG":
         if clean.mode not in ("RGB", "L", "CMYK"):
             clean = clean.convert("RGB")
         options.update(quality=90, optimize=True)
     elif image_format == "GIF":
-        options = {"format": "GIF", "save_all": frames > 1}
-    clean.save(out, **options)
+        options = {"save_all": frames > 1}
+    clean.save(out, format=image_format, **options)
     out.seek(0)
     return out, IMAGE_FORMATS[image_format]

@@ -47,7 +47,7 @@ from wbs.crypto import (
     encrypt,
     hkdf,
 )
-from wbs.db import Database
+from wbs.db import Database, changed_rows
 from wbs.keyring import (
     RECOVERY_WRAP,
     RecoveryKey,
@@ -389,21 +389,23 @@ def finish_rotation(
         # the pass below sees it. Deleting the wraps first takes SQLite's write lock, so
         # no report can be written between that pass and the commit.
         session.execute(select(UnitKey.id).where(UnitKey.id == rotation.old_id).with_for_update())
-        wraps_removed = session.execute(
+        wraps_removed = changed_rows(
+            session,
             delete(UnitKeyWrap)
             .where(UnitKeyWrap.unit_key_id == rotation.old_id)
-            .execution_options(synchronize_session=False)
-        ).rowcount
+            .execution_options(synchronize_session=False),
+        )
         stragglers += _reseal(session, rotation, None)
-        wraps_removed += session.execute(
+        wraps_removed += changed_rows(
+            session,
             delete(UnitKeyWrap)
             .where(UnitKeyWrap.unit_key_id == rotation.new_id, UnitKeyWrap.kind == SUCCESSOR)
-            .execution_options(synchronize_session=False)
-        ).rowcount
+            .execution_options(synchronize_session=False),
+        )
         # Every session holds the old private key (DESIGN.md, "Officer sessions").
-        sessions_ended = session.execute(
-            delete(StaffSession).execution_options(synchronize_session=False)
-        ).rowcount
+        sessions_ended = changed_rows(
+            session, delete(StaffSession).execution_options(synchronize_session=False)
+        )
         on_new_key = (
             session.scalar(
                 select(func.count()).select_from(Case).where(Case.unit_key_id == rotation.new_id)

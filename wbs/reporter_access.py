@@ -75,6 +75,8 @@ def open_with_code(
     case = session.scalar(select(Case).where(Case.lookup_id == derived.lookup_id))
     if case is None:
         return None
+    # Found by its lookup id: not purged, so its key is there (wbs/retention.py clears both).
+    assert case.reporter_key is not None
     return ReporterAccess(case.id, open_reporter_wrap(case.reporter_key, case.id, derived.wrap_key))
 
 
@@ -112,6 +114,8 @@ def reporter_view(session: Session, access: ReporterAccess) -> ReporterView:
             select(Attachment).where(Attachment.case_id == case.id).order_by(Attachment.id)
         )
     ]
+    # The reporter got in with the code, so the case is not purged (wbs/retention.py).
+    assert case.body is not None
     report = ReportContent.from_json(decrypt_json(key, CASE_BODY, case.id, case.body))
     return ReporterView(
         case.status, case.received_on, report, events, messages, attachments, case.forwarded_to

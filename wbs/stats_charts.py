@@ -415,7 +415,7 @@ def _legend(root: ET.Element, left: int, names: list[str]) -> None:
 def _text(
     parent: ET.Element,
     x: Decimal,
-    y: Decimal,
+    y: Decimal | int,
     text: str,
     *,
     suppressed: bool = False,

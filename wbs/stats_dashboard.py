@@ -114,13 +114,13 @@ def read_request(session: Session, args: Mapping[str, str], today: date) -> Stat
         agency = Filter(code, found.name, found.name)
         scope = Scope(agency_id=found.id)
     if code := (args.get("category") or "").strip():
-        found = session.execute(
+        found_category = session.execute(
             select(Category.id, Category.name_id, Category.name_en).where(Category.code == code)
         ).one_or_none()
-        if found is None:
+        if found_category is None:
             raise StatsRequestError("unknown_category")
-        category = Filter(code, found.name_id, found.name_en)
-        scope = Scope(agency_id=scope.agency_id, category_id=found.id)
+        category = Filter(code, found_category.name_id, found_category.name_en)
+        scope = Scope(agency_id=scope.agency_id, category_id=found_category.id)
     return StatsRequest(period, scope, agency, category)
 
 

@@ -177,6 +177,13 @@ _TITLE = Font(bold=True, size=13)
 _RIGHT = Alignment(horizontal="right")
 
 
+def _cell(sheet: Worksheet, row: int, column: int) -> SheetCell:
+    """A cell of a sheet written here, which merges none (the stubs allow a MergedCell)."""
+    cell = sheet.cell(row, column)
+    assert isinstance(cell, SheetCell)
+    return cell
+
+
 def _put_text(cell: SheetCell, text: str) -> None:
     # A worksheet cannot hold control characters (a name typed with one): openpyxl
     # refuses them, so they are left out rather than failing the whole export.
@@ -239,14 +246,14 @@ def _table_sheet(sheet: Worksheet, table: ExportTable) -> None:
     sheet.cell(1, 1, table.title).font = _TITLE
     lengths = [len(column.title) for column in table.columns]
     for index, column in enumerate(table.columns, start=1):
-        header = sheet.cell(2, index)
+        header = _cell(sheet, 2, index)
         _put_text(header, column.title)
         header.font = _BOLD
         if column.kind != "text":
             header.alignment = Alignment(horizontal="right", wrap_text=True)
     for number, row in enumerate(table.rows, start=3):
         for index, (value, column) in enumerate(zip(row.values, table.columns, strict=True), 1):
-            cell = sheet.cell(number, index)
+            cell = _cell(sheet, number, index)
             _put(cell, value, column.kind)
             if row.total:
                 cell.font = _BOLD
@@ -260,9 +267,9 @@ def _table_sheet(sheet: Worksheet, table: ExportTable) -> None:
 def _about_sheet(sheet: Worksheet, title: str, meta: Sequence[tuple[str, MetaValue]]) -> None:
     sheet.cell(1, 1, title).font = _TITLE
     for number, (label, value) in enumerate(meta, start=3):
-        _put_text(sheet.cell(number, 1), label)
+        _put_text(_cell(sheet, number, 1), label)
         sheet.cell(number, 1).font = _BOLD
-        cell = sheet.cell(number, 2)
+        cell = _cell(sheet, number, 2)
         _put(cell, value, "text")
         cell.alignment = Alignment(horizontal="left", vertical="top", wrap_text=True)
     _set_widths(sheet, [max((len(label) for label, _ in meta), default=10), 90], widest=90)

@@ -219,7 +219,7 @@ def _by_reference(
     cases: (code, label, English label, received, substantiated, closed). Scoped to one
     entry of ``table``, only that entry's row."""
     counts = _group_counts(period, scope, case_column).subquery()
-    only = getattr(scope, case_column.key)
+    only = getattr(scope, cast(str, case_column.key))  # a column of CASES: key is its name
     received = counts.c.received
     query = (
         select(

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
 
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -35,7 +37,9 @@ class LocalDateField(DateField):
             raise ValueError(_l("Enter the date as day, month and year.")) from None
 
 
-def _choice_required(message: str):  # noqa: ANN202 - a WTForms validator
+def _choice_required(message: LazyString | str) -> Callable[[FlaskForm, Field], None]:
+    """A WTForms validator: the field's value is one of its choices."""
+
     def validator(_form: FlaskForm, field: Field) -> None:
         valid = {str(value) for value, _label in field.choices or []}  # type: ignore[attr-defined]
         if not field.data or field.data not in valid:
@@ -146,6 +150,7 @@ class ReportForm(FlaskForm):
             raise ValidationError(_l("This date is in the future."))
 
     def content(self) -> ReportContent:
+        assert self.description.data is not None  # InputRequired, and called once valid
         return ReportContent(
             category=self.category.data,
             agency=self.agency.data,

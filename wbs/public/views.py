@@ -214,10 +214,11 @@ def status_form() -> str:
 
 @blueprint.post("/status")
 @limiter.shared_limit(status_limit, scope="status", deduct_when=lookup_failed)
-def check_status() -> Response:
+def check_status() -> BaseResponse:
     form = StatusForm()
     if not form.validate_on_submit():
         return make_response(render_template("public/status.html", form=form), 400)
+    assert form.tracking_code.data is not None  # InputRequired
     try:
         code = TrackingCode.parse(form.tracking_code.data)
     except CodeFormatError:

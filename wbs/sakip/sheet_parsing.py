@@ -252,11 +252,11 @@ class _RowReader:
             if node.row == number and len(self.issues) == before:
                 self.rows.append(_sheet_row(number, node))
             return
-        key = (node.code, indicator_key(indicator))
-        if key in self.indicator_rows:
-            self.issue(number, "indicator", "duplicate_row", row=str(self.indicator_rows[key]))
+        row_key = (node.code, indicator_key(indicator))
+        if row_key in self.indicator_rows:
+            self.issue(number, "indicator", "duplicate_row", row=str(self.indicator_rows[row_key]))
         else:
-            self.indicator_rows[key] = number
+            self.indicator_rows[row_key] = number
         unit = self.text(number, cells, "unit")
         if not unit:
             self.issue(number, "unit", "required")

@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 from wbs.sakip.sheet_layout import (
     CAPAIAN_HEADER,
@@ -120,13 +121,13 @@ def write_xlsx(rows: Iterable[ExportRow], sheet_title: str = "Kinerja") -> bytes
     titles = _header_titles()
     widths = [len(title) for title in titles]
     for index, title in enumerate(titles, start=1):
-        cell = sheet.cell(1, index, title)
-        cell.font = _BOLD
+        sheet.cell(1, index, title).font = _BOLD
     for number, row in enumerate(rows, start=2):
         for index, value in enumerate(row.values(), start=1):
             if value is None:
                 continue
             cell = sheet.cell(number, index)
+            assert isinstance(cell, Cell)  # this sheet merges no cells
             if (
                 isinstance(value, Decimal)
                 and len(value.normalize().as_tuple().digits) <= _EXCEL_DIGITS
@@ -140,7 +141,7 @@ def write_xlsx(rows: Iterable[ExportRow], sheet_title: str = "Kinerja") -> bytes
                 cell.data_type = "s"  # openpyxl would store "=..." as a formula
                 widths[index - 1] = max(widths[index - 1], min(len(shown), 60))
     for index, width in enumerate(widths, start=1):
-        sheet.column_dimensions[sheet.cell(1, index).column_letter].width = width + 2
+        sheet.column_dimensions[get_column_letter(index)].width = width + 2
     sheet.freeze_panes = "A2"
     buffer = io.BytesIO()
     workbook.save(buffer)

@@ -21,8 +21,10 @@ from wbs.models import (
 )
 
 DEMO_AGENCY = "DINKES"
-# (level, code, parent code, name, indicators: (name, unit, polarity, target, high, realised))
-TREE = [
+# An indicator: (name, unit, polarity, target, high, realised).
+_DemoIndicator = tuple[str, str, str, str, str | None, str | None]
+# (level, code, parent code, name, indicators)
+TREE: list[tuple[str, str, str | None, str, list[_DemoIndicator]]] = [
     ("tujuan", "T.1", None, "Meningkatnya derajat kesehatan masyarakat",
      [("Usia harapan hidup", "tahun", "higher", "72.5", None, "72.8")]),
     ("sasaran", "S.1", "T.1", "Menurunnya angka kematian ibu dan bayi",

@@ -72,7 +72,7 @@ def overdue_by_agency(session: Session, today: date, threshold: int) -> dict[int
     agency id, whenever received. One GROUP BY; protected as a column whose total (the
     dashboard's overdue backlog) is published."""
     c = CASES.c
-    counts = dict(
+    counts: dict[int, int] = dict(
         session.execute(
             select(c.agency_id, func.count())
             .where(c.status.in_(OPEN_STATUSES), c.due_on < today)
@@ -152,7 +152,8 @@ def integrity_rows(
         score, predicate = official.get(agency_id, (None, None))
         inputs = case_findings(findings[code])
         count = staff.get(agency_id)
-        adjusted, reason = None, None
+        adjusted: IntegrityScore | None = None
+        reason: NotShownReason | None = None
         if score is None:
             reason = "no_official_score"
         elif not count:

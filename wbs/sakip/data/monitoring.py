@@ -423,14 +423,17 @@ def packages_behind(session: Session, year: int, on: date) -> list[LatePackage]:
         )
         .order_by(ProcurementPackage.planned_finish, Agency.name, ProcurementPackage.name)
     ).all()
-    return [
-        LatePackage(
-            PackageLine(package_id, name, value, stage, planned_finish),
-            agency_name,
-            (on - planned_finish).days,
+    late = []
+    for package_id, name, value, stage, planned_finish, agency_name in rows:
+        assert planned_finish is not None  # "planned_finish < on" leaves out NULL
+        late.append(
+            LatePackage(
+                PackageLine(package_id, name, value, stage, planned_finish),
+                agency_name,
+                (on - planned_finish).days,
+            )
         )
-        for package_id, name, value, stage, planned_finish, agency_name in rows
-    ]
+    return late
 
 
 # --- performance achievement -----------------------------------------------------------------

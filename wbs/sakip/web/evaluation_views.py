@@ -28,7 +28,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.fields.choices import SelectChoice
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # WTForms 3.3 > stubs
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from wbs.app_context import db_session, settings

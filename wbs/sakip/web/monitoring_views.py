@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_date, format_decimal
@@ -24,7 +24,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms import DateField, SelectField, StringField
-from wtforms.fields import SelectChoice
+from wtforms.fields import SelectChoice  # type: ignore[attr-defined]  # WTForms 3.3 > stubs
 from wtforms.validators import DataRequired, Length, Optional
 
 from wbs.app_context import db_session, settings
@@ -168,7 +168,7 @@ def _check_year(year: int) -> None:
 # --- display helpers -------------------------------------------------------------------------
 
 
-def figure_helpers() -> dict[str, Callable[..., object]]:
+def figure_helpers() -> dict[str, object]:
     """Number formats of the monitoring pages. Percentages and points are shown rounded to
     2 decimals half up, the rounding the colour is read on (wbs/sakip/monitoring.py)."""
 
@@ -239,10 +239,12 @@ def _read_number(field: StringField, digits: int, percent: bool) -> Decimal | No
     text = (field.data or "").strip()
     if not text:
         return None
+    # Called after validate(), which made the errors a list (the stubs say Sequence).
+    errors = cast("list[str]", field.errors)
     try:
         value = parse_number(text, places=PLACES, integer_digits=digits)
     except NumberError as error:
-        field.errors.append(
+        errors.append(
             {
                 "places": _("At most two decimals."),
                 "size": _("This number is too large."),
@@ -250,9 +252,9 @@ def _read_number(field: StringField, digits: int, percent: bool) -> Decimal | No
         )
         return None
     if percent and not 0 <= value <= 100:
-        field.errors.append(_("A percentage is between 0 and 100."))
+        errors.append(_("A percentage is between 0 and 100."))
     elif value < 0:
-        field.errors.append(_("An amount cannot be negative."))
+        errors.append(_("An amount cannot be negative."))
     return value
 
 

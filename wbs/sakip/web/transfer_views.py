@@ -193,6 +193,7 @@ def transfer(officer: Officer, agency_id: int | None) -> BaseResponse | tuple[st
     form = ImportForm()
     if not form.validate_on_submit():
         return _page(officer, agency, form, year, status=400)
+    assert form.year.data is not None  # InputRequired
     year = form.year.data
     storage = request.files.get("sheet")
     if storage is None or not storage.filename:

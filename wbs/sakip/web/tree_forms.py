@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import request
+from flask_babel import LazyString
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -86,8 +87,8 @@ class NumberInputField(StringField):
 
     def __init__(
         self,
-        label: object = None,
-        validators: Iterable[Any] | None = None,
+        label: LazyString | str | None = None,
+        validators: list[Any] | None = None,
         *,
         digits: tuple[int, int] = QUANTITY_DIGITS,
         minimum: Decimal | None = None,
@@ -108,7 +109,7 @@ class NumberInputField(StringField):
             )
 
 
-def weight_field(label: object) -> NumberInputField:
+def weight_field(label: LazyString | str) -> NumberInputField:
     """A node's or an indicator's weight in its parent's roll-up; 1 when all are equal."""
     return NumberInputField(
         label,
@@ -119,8 +120,9 @@ def weight_field(label: object) -> NumberInputField:
     )
 
 
-def whole_number_field(label: object) -> IntegerField:
-    return IntegerField(
+def whole_number_field(label: LazyString | str) -> IntegerField:
+    # invalid_value_message is WTForms 3.3; types-WTForms 3.2 does not know it yet.
+    return IntegerField(  # type: ignore[call-arg]
         label,
         [Optional(), NumberRange(0, 9999, _l("Enter a whole number from 0 to 9999."))],
         default=0,

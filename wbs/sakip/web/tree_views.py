@@ -79,14 +79,14 @@ def node_to_maintain(officer: Officer, node_id: int) -> PerformanceNode:
     return node
 
 
-def tree_url(agency_id: int | None, **args: object) -> str:
+def tree_url(agency_id: int | None, **args: Any) -> str:
     """The agency's tree page (sakip.agency, or sakip.pemda), where each save shows."""
     if agency_id is None:
         return url_for("sakip.pemda", **args)
     return url_for("sakip.agency", agency_id=agency_id, **args)
 
 
-def tree_page(agency_id: int | None, **args: object) -> BaseResponse:
+def tree_page(agency_id: int | None, **args: Any) -> BaseResponse:
     return redirect(tree_url(agency_id, **args))
 
 
