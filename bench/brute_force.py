@@ -175,7 +175,9 @@ class Guesses:
     last_answered_at: float = 0.0
 
 
-def guess_codes(url: str, lookups: int, addresses: Addresses, concurrency: int, nice: int) -> Guesses:
+def guess_codes(
+    url: str, lookups: int, addresses: Addresses, concurrency: int, nice: int
+) -> Guesses:
     """The attacker: ``concurrency`` connections sending random codes until ``lookups``.
 
     Runs in a process of its own at CPU priority ``nice``: it stands for the attacker's

@@ -54,13 +54,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import gevent
-import pyotp
 import requests
 from gevent.pool import Pool
 from locust import HttpUser, between, events, task
 from locust.env import Environment
 
 from bench.live_stack import Officer, Stack, limiter_key_count, live_stack, server_problems
+from bench.staff_browser import CSRF, PrefixedSession, login, token
 from bench.verify import record
 from wbs.crypto import argon2id
 
@@ -76,10 +76,8 @@ SEEDED = 20
 # When the time is up, how long requests in flight may take to finish.
 DRAIN_SECONDS = 300
 
-_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
 _SUBMISSION = re.compile(r'name="submission_token"[^>]*value="([^"]+)"')
 _CODE = re.compile(r'<p class="code"[^>]*><strong>([0-9 ]+)</strong>')
-_TOTP_SECRET = re.compile(r'<code class="secret">([A-Z2-7 ]+)</code>')
 _QUEUE_LINK = re.compile(r'href="/admin/cases/(\d+)"')
 _NEXT_PAGE = re.compile(r'href="(/admin/cases\?[^"]*after=[^"]*)"')
 _TEXT_DD = re.compile(r'<dd class="text">(.*?)</dd>', re.DOTALL)
@@ -148,13 +146,6 @@ def _on_request(
         LEDGER.failure_reasons[f"{name}: {str(exception)[:100]}"] += 1
 
 
-def token(pattern: re.Pattern[str], page: str) -> str:
-    match = pattern.search(page)
-    if not match:
-        raise ValueError(f"no {pattern.pattern[:30]!r} on the page")
-    return next(group for group in match.groups() if group)
-
-
 def evidence(marker: str) -> dict[str, bytes]:
     """Zero, one or two files whose bytes must come back unchanged (PDF and text: no
     metadata stripping touches them, unlike images)."""
@@ -218,7 +209,7 @@ class ReporterUser(HttpUser):
         files = evidence(marker) if with_files else {}
         categories, agencies = LEDGER.references
         data = {
-            "csrf_token": token(_CSRF, form.text),
+            "csrf_token": token(CSRF, form.text),
             "submission_token": token(_SUBMISSION, form.text),
             "category": random.choice(categories),
             "agency": random.choice(agencies),
@@ -255,7 +246,7 @@ class ReporterUser(HttpUser):
             return None
         with self.client.post(
             "/status",
-            data={"csrf_token": token(_CSRF, form.text), "tracking_code": code},
+            data={"csrf_token": token(CSRF, form.text), "tracking_code": code},
             name="status look-up",
             allow_redirects=False,
             catch_response=True,
@@ -278,7 +269,7 @@ class ReporterUser(HttpUser):
         )
         with self.client.post(
             "/status/reply",
-            data={"csrf_token": token(_CSRF, page), "message": text},
+            data={"csrf_token": token(CSRF, page), "message": text},
             name="reply",
             allow_redirects=False,
             catch_response=True,
@@ -394,37 +385,10 @@ def log_in_officers(base_url: str, accounts: list[Officer]) -> list[tuple[reques
         number, account = item
         session = requests.Session()
         session.headers["X-Forwarded-For"] = f"10.250.0.{number + 1}"
-        csrf = login(_PrefixedSession(session, base_url), account)
+        csrf = login(PrefixedSession(session, base_url), account)
         return session, csrf
 
     return list(Pool(4).imap(one, enumerate(accounts)))
-
-
-def login(client: _PrefixedSession, account: Officer) -> str:
-    """Password, then TOTP enrolment (first login); the session's CSRF token."""
-    page = client.get("/admin/login")
-    response = client.post(
-        "/admin/login",
-        data={
-            "csrf_token": token(_CSRF, page.text),
-            "username": account.username,
-            "password": account.password,
-        },
-        allow_redirects=False,
-    )
-    if response.status_code != 302 or not response.headers["Location"].endswith("/admin/enrol"):
-        raise RuntimeError(f"login of {account.username}: {response.status_code}")
-    enrol = client.get("/admin/enrol")
-    secret = token(_TOTP_SECRET, enrol.text).replace(" ", "")
-    csrf = token(_CSRF, enrol.text)
-    response = client.post(
-        "/admin/enrol",
-        data={"csrf_token": csrf, "code": pyotp.TOTP(secret).now()},
-        allow_redirects=False,
-    )
-    if response.status_code != 302:
-        raise RuntimeError(f"TOTP enrolment of {account.username}: {response.status_code}")
-    return csrf
 
 
 # --- afterwards: does every filed report open, byte for byte? -------------------------
@@ -460,7 +424,7 @@ class Verifier:
         form = self.get(session, "/status", check)
         response = session.post(
             self.base_url + "/status",
-            data={"csrf_token": token(_CSRF, form.text), "tracking_code": filed.code},
+            data={"csrf_token": token(CSRF, form.text), "tracking_code": filed.code},
             allow_redirects=False,
             timeout=300,
         )
@@ -555,23 +519,10 @@ def verify(stack: Stack, filed: list[Filed], verifier_account: Officer) -> Check
     Pool(6).map(lambda item: verifier.as_reporter(item, next(addresses), check), filed)
     session = requests.Session()
     session.headers["X-Forwarded-For"] = "10.250.1.1"
-    session_client = _PrefixedSession(session, stack.url)
+    session_client = PrefixedSession(session, stack.url)
     login(session_client, verifier_account)
     verifier.as_officer(session, {item.marker: item for item in filed}, check)
     return check
-
-
-class _PrefixedSession:
-    """A requests session that takes paths, as locust's client does."""
-
-    def __init__(self, session: requests.Session, base_url: str) -> None:
-        self.session, self.base_url = session, base_url
-
-    def get(self, path: str, **kwargs: Any) -> requests.Response:
-        return self.session.get(self.base_url + path, timeout=300, **kwargs)
-
-    def post(self, path: str, **kwargs: Any) -> requests.Response:
-        return self.session.post(self.base_url + path, timeout=300, **kwargs)
 
 
 # --- running and printing --------------------------------------------------------------

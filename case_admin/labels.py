@@ -28,6 +28,7 @@ ROLE_LABELS: dict[str, LazyString] = {
     "sakip": _l("SAKIP officer"),
     "agency_staff": _l("Agency staff (operator OPD)"),
     "agency_head": _l("Head of agency (kepala OPD)"),
+    "asn": _l("Civil servant (ASN, e-Kinerja)"),
 }
 
 

@@ -83,6 +83,8 @@ def home() -> BaseResponse:
             return redirect(url_for("admin.dashboard"))
         if officer.has("sakip", "agency_staff", "agency_head"):
             return redirect(url_for("sakip.home"))
+        if officer.has("asn"):
+            return redirect(url_for("kinerja.home"))
         return redirect(url_for("admin.staff_list" if officer.has("admin") else "admin.account"))
     return redirect(url_for("admin.queue"))
 

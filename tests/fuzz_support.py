@@ -43,7 +43,10 @@ from wbs.api_tokens import create_token
 from wbs.app_context import database
 from wbs.installation import InitResult, now_utc
 from wbs.models import (
+    ActivityEntry,
+    ActivityPlan,
     AgencyYear,
+    AsnProfile,
     EvaluationFinding,
     Holiday,
     Indicator,
@@ -58,13 +61,13 @@ from wbs.models import (
 
 # Every role but the agency accounts' (those are limited to one agency): the fuzzing
 # account passes every role check and reaches the code behind it.
-FUZZER_ROLES = {"admin", "intake", "investigator", "supervisor", "leadership", "sakip"}
+FUZZER_ROLES = {"admin", "intake", "investigator", "supervisor", "leadership", "sakip", "asn"}
 YEAR = 2026
 # Pages of the app's own layout (templates/base.html) carry this.
 LAYOUT_MARKER = '<header class="site">'
-# Which logged-in state each route is fuzzed from; everything else under /admin/ and
-# /sakip/ from a complete staff login, the rest (public pages, API, static) anonymously
-# with a reporter session.
+# Which logged-in state each route is fuzzed from; everything else under /admin/,
+# /sakip/ and /kinerja/ from a complete staff login, the rest (public pages, API,
+# static) anonymously with a reporter session.
 STAGE_ENDPOINTS = {
     "admin.login_code": "totp",
     "admin.enrol": "enrol",
@@ -337,6 +340,41 @@ def _seed_sakip(app: Flask, fuzzer_id: int) -> int:
     return agency
 
 
+def _seed_kinerja(app: Flask, init_result: InitResult, fuzzer_id: int, agency: int) -> None:
+    """e-Kinerja: the fuzzer is an ASN with a plan and a day of his own (entry forms),
+    and the atasan of another ASN whose submitted day carries a photo (review forms)."""
+    from wbs.kinerja import entries, photo_store
+    from wbs.kinerja.photo_evidence import EvidenceRules
+
+    staff_id = create_officer(app, init_result, "pegawai", {"asn"})
+    now = now_utc()
+    today = now.date()
+    with database(app).session() as session:
+        fuzzer = AsnProfile(staff_id=fuzzer_id, agency_id=agency, field_officer=True)
+        other = AsnProfile(staff_id=staff_id, agency_id=agency, supervisor_id=fuzzer_id)
+        session.add_all([fuzzer, other])
+        session.add(
+            ActivityPlan(
+                staff_id=fuzzer_id,
+                year=today.year,
+                month=today.month,
+                target_key="",
+                unit="dokumen",
+                planned=Decimal(10),
+                updated_at=now.replace(tzinfo=None),
+            )
+        )
+        session.flush()
+        fields = entries.EntryFields(
+            activity="Memeriksa pekerjaan jembatan", quantity="1", unit="laporan"
+        )
+        for profile in (fuzzer, other):
+            entry = entries.add_entry(session, profile, today, fields, [], today, now)
+            photo_store.store_photo(
+                session, entry, _jpeg(), "jembatan.jpg", EvidenceRules(), 40_000_000, now
+            )
+
+
 def _start_session(world: World, account: Account) -> None:
     """A server-side staff session at ``account.kind``'s stage, as login would leave it."""
     app = world.app
@@ -373,6 +411,7 @@ def build_world(app: Flask, init_result: InitResult) -> World:
     stager_id = create_officer(app, init_result, "stager", {"leadership"})
     login(app.test_client(), "stager", STAFF_PASSWORD)  # enrols TOTP
     agency = _seed_sakip(app, fuzzer_id)
+    _seed_kinerja(app, init_result, fuzzer_id, agency)
     public = app.test_client()
     code = file_report(public, evidence=[(_jpeg(), "bukti.jpg")])
     file_report(public)  # a second case, so lists and statistics have rows
@@ -548,7 +587,7 @@ def account_for(rule: Rule) -> str:
         return STAGE_ENDPOINTS[rule.endpoint]
     if rule.endpoint in ANONYMOUS_ENDPOINTS:
         return "anonymous"
-    if rule.rule.startswith(("/admin/", "/sakip/")):
+    if rule.rule.startswith(("/admin/", "/sakip/", "/kinerja/")):
         return "staff"
     return "anonymous"
 
@@ -613,6 +652,13 @@ def crawl(world: World, limit: int = 1_000, per_route: int = 6) -> dict[str, Tar
     seeds = _seed_values(world)
     # A page the seeded path values do not reach: last year's final evaluation.
     queue.append(("staff", f"/sakip/agencies/{world.agency_id}/evaluation?year={YEAR - 1}"))
+    # The fuzzer's own e-Kinerja entry in the form (?edit=), among a month of day links.
+    with database(app).session() as session:
+        own = session.scalars(
+            select(ActivityEntry).where(ActivityEntry.staff_id == world.fuzzer_id)
+        ).first()
+    if own is not None:
+        queue.append(("staff", f"/kinerja/day/{own.day.isoformat()}?edit={own.id}"))
     for target in targets.values():
         if "GET" not in target.methods or target.rule.endpoint == "static":
             continue

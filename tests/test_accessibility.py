@@ -58,6 +58,11 @@ STAFF_PAGES = {
     "sakip evaluation",
     "sakip ranking",
     "sakip integrity",
+    "kinerja month",
+    "kinerja day",
+    "kinerja review day",
+    "kinerja agency month",
+    "kinerja people",
 }
 
 

@@ -16,6 +16,7 @@ from wbs.crypto import DecryptionError
 from wbs.db import Database
 from wbs.demo_data import AGENCIES, CATEGORIES, DEMO_ADMIN, DEMO_STAFF
 from wbs.keyring import RecoveryKey, active_unit_key, unwrap_for_officer, unwrap_with_recovery
+from wbs.kinerja.demo import DEMO_ASN
 from wbs.models import (
     Agency,
     Category,
@@ -167,7 +168,7 @@ def test_demo_loads_reference_data_and_accounts_once(
     loaded = counts(empty_database_url)
     assert 28 <= loaded["Agency"] == len(AGENCIES) <= 35
     assert loaded["Category"] == len(CATEGORIES) == 11
-    assert loaded["Staff"] == len(DEMO_STAFF) + 1
+    assert loaded["Staff"] == len(DEMO_STAFF) + len(DEMO_ASN) + 1
     assert printed(first.stdout, "Recovery key")  # demo also initialises, once
     # e-SAKIP: Dinas Kesehatan's tree with its indicators, and its monthly figures.
     assert (loaded["PerformanceNode"], loaded["Indicator"], loaded["MonthlyRealisation"]) == (

@@ -1,7 +1,9 @@
 """e-Kinerja: the month of each ASN and of the agency (wbs/kinerja/monthly.py).
 
 Every expected figure of the fixture is counted by hand in the comment above it; the
-properties then check the same rules over random months.
+properties then check the same rules over random months. The entries go through
+``aggregate`` into ``summarise`` (day lines and output sums, as the database's GROUP BY
+gives them); ``month_summary`` is that composition.
 """
 
 from __future__ import annotations
@@ -23,11 +25,15 @@ from wbs.kinerja.monthly import (
     SUBMITTED,
     AgencyMonth,
     AsnMonth,
+    DayLine,
     EntryLine,
     KinerjaInputError,
     OutputLine,
+    OutputSum,
     PlanLine,
+    aggregate,
     month_summary,
+    summarise,
     unit_key,
     working_days,
 )
@@ -106,9 +112,55 @@ PLANS = [
 
 
 def november(entries: list[EntryLine] = ENTRIES, plans: list[PlanLine] = PLANS) -> AgencyMonth:
-    return month_summary(
-        entries, plans, month=NOVEMBER, calendar=CALENDAR, today=TODAY, asn_ids=[40, 30, 10]
+    days, outputs = aggregate(entries)
+    return summarise(
+        days,
+        outputs,
+        plans,
+        month=NOVEMBER,
+        calendar=CALENDAR,
+        today=TODAY,
+        asn_ids=[40, 30, 10],
     )
+
+
+def test_aggregate_counts_entries_per_day_and_sums_per_spelling() -> None:
+    days, outputs = aggregate(ENTRIES)
+    # ASN 20's day 4: one returned and one submitted entry, kept apart by state.
+    assert DayLine(20, nov(4), RETURNED, 1) in days
+    assert DayLine(20, nov(4), SUBMITTED, 1) in days
+    # ASN 10: days 2 3 4 5 6 7 9 11 19 (9); ASN 20: day 4 twice, 16, 17 (4).
+    assert len(days) == 13
+    # ASN 10, ind:1 "dokumen" submitted: days 5, 11 and 19, 1 + 1 + 2, earliest day 5;
+    # "Dokumen " is another spelling, so another sum.
+    assert OutputSum(10, "ind:1", "dokumen", SUBMITTED, D(4), 3, nov(5)) in outputs
+    assert OutputSum(10, "ind:1", "Dokumen ", APPROVED, D(2), 1, nov(3)) in outputs
+    # ASN 10: 6 sums (ind:2 "kegiatan" approved on days 3, 7, 9 is one); ASN 20: 4.
+    assert len(outputs) == 10
+
+
+def test_one_line_per_day_as_the_database_gives_it() -> None:
+    # ASN 10 as stored: two entries on Saturday 7 (one day line of 2 entries) count as 2
+    # weekend entries and fill no day; a returned day reports nothing.
+    result = summarise(
+        [
+            DayLine(10, nov(2), APPROVED, 3),
+            DayLine(10, nov(3), SUBMITTED, 1),
+            DayLine(10, nov(4), RETURNED, 2),
+            DayLine(10, nov(7), APPROVED, 2),
+            DayLine(10, nov(11), SUBMITTED, 1),
+        ],
+        [OutputSum(10, "ind:1", "dokumen", APPROVED, D(9), 5, nov(2))],
+        [PlanLine(10, "ind:1", "Dokumen", D(12))],
+        month=NOVEMBER,
+        calendar=CALENDAR,
+        today=TODAY,
+    )
+    (only,) = result.asns
+    assert (only.reported_days, only.approved_days) == (2, 1)
+    assert only.weekend_or_holiday_entries == 3
+    # 9 of 12 = 75.00 %.
+    assert only.outputs == (OutputLine("ind:1", "Dokumen", D(12), D(9), D(0), D("75.00")),)
 
 
 def asn(result: AgencyMonth, asn_id: int) -> AsnMonth:
@@ -257,6 +309,26 @@ def test_month_past_makes_every_working_day_due() -> None:
     assert result.total_due_days == 20
 
 
+@pytest.mark.parametrize(
+    ("days", "outputs", "reason"),
+    [
+        ([DayLine(1, date(2026, 12, 1), APPROVED, 1)], [], "outside_month"),
+        ([DayLine(1, nov(2), "draft", 1)], [], "unknown_state"),
+        ([DayLine(1, nov(2), APPROVED, 0)], [], "no_entries"),
+        ([], [OutputSum(1, None, "km", APPROVED, D(1), 1, date(2026, 10, 31))], "outside_month"),
+        ([], [OutputSum(1, None, "km", APPROVED, D(-1), 1, nov(2))], "negative_quantity"),
+        ([], [OutputSum(1, None, " ", APPROVED, D(1), 1, nov(2))], "blank_unit"),
+        ([], [OutputSum(1, None, "km", "draft", D(1), 1, nov(2))], "unknown_state"),
+    ],
+)
+def test_invalid_aggregates_are_refused(
+    days: list[DayLine], outputs: list[OutputSum], reason: str
+) -> None:
+    with pytest.raises(KinerjaInputError) as error:
+        summarise(days, outputs, [], month=NOVEMBER, calendar=CALENDAR, today=TODAY)
+    assert error.value.reason == reason
+
+
 def test_entry_outside_the_month_is_refused() -> None:
     with pytest.raises(KinerjaInputError) as error:
         month_summary(
@@ -324,9 +396,11 @@ PROPERTY_SETTINGS = hypothesis_settings(
 )
 
 
-def summarise(case: dict, entries: list[EntryLine] | None = None) -> AgencyMonth:
-    return month_summary(
-        case["entries"] if entries is None else entries,
+def summarise_case(case: dict, entries: list[EntryLine] | None = None) -> AgencyMonth:
+    days, outputs = aggregate(case["entries"] if entries is None else entries)
+    return summarise(
+        days,
+        outputs,
         case["plans"],
         month=NOVEMBER,
         calendar=WorkingCalendar(holidays=case["holidays"]),
@@ -339,7 +413,7 @@ def summarise(case: dict, entries: list[EntryLine] | None = None) -> AgencyMonth
 @given(months)
 def test_days_add_up_for_every_asn(case: dict) -> None:
     calendar = WorkingCalendar(holidays=case["holidays"])
-    result = summarise(case)
+    result = summarise_case(case)
     for month in result.asns:
         assert month.reported_days + len(month.missing_days) == month.due_days
         assert month.approved_days <= month.reported_days <= month.due_days <= month.working_days
@@ -356,7 +430,7 @@ def test_days_add_up_for_every_asn(case: dict) -> None:
 @PROPERTY_SETTINGS
 @given(months)
 def test_output_is_neither_lost_nor_invented(case: dict) -> None:
-    result = summarise(case)
+    result = summarise_case(case)
     approved = sum((e.quantity for e in case["entries"] if e.state == APPROVED), D(0))
     submitted = sum((e.quantity for e in case["entries"] if e.state == SUBMITTED), D(0))
     assert sum((line.realised for line in result.outputs), D(0)) == approved
@@ -378,4 +452,4 @@ def test_output_is_neither_lost_nor_invented(case: dict) -> None:
 def test_order_of_the_entries_does_not_matter(case: dict, rng: Random) -> None:
     shuffled = list(case["entries"])
     rng.shuffle(shuffled)
-    assert summarise(case, shuffled) == summarise(case)
+    assert summarise_case(case, shuffled) == summarise_case(case)

@@ -336,6 +336,21 @@ def test_the_pixel_limit_is_the_callers() -> None:
     assert read_photo_facts(stream, 1200 * 900).width == 1200
 
 
+def test_a_png_is_refused_above_what_may_be_decoded_whole_but_a_jpeg_is_not() -> None:
+    """PNG has no reduced decoding: above 4 megapixels it would cost a worker more than
+    the 20 MB an upload may; a JPEG of the same size is read at 1/8 scale."""
+    from wbs.kinerja.photo_evidence import MAX_WHOLE_DECODE_PIXELS
+
+    big = scene(1, (2400, 1800))
+    assert 2400 * 1800 > MAX_WHOLE_DECODE_PIXELS
+    with pytest.raises(PhotoRejected, match="too_large"):
+        read_photo_facts(photo(image=big, fmt="PNG"), MAX_PIXELS)
+    assert read_photo_facts(photo(camera_exif(), image=big), MAX_PIXELS).width == 2400
+    assert (
+        read_photo_facts(photo(image=scene(1, (1600, 1200)), fmt="PNG"), MAX_PIXELS).width == 1600
+    )
+
+
 # --- memory ----------------------------------------------------------------------------
 
 # How the memory is measured. tracemalloc cannot judge this: Pillow's pixel buffers come

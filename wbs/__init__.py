@@ -87,6 +87,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         MAIL_SUPPRESS_SEND=False,
     )
     # Inside ProxyFix (wrapped first): it keys on the client's address, not the proxy's.
+    # Wrapping app.wsgi_app is Flask's documented way to add WSGI middleware; mypy sees
+    # an assignment to a method, hence the ignores here and below.
     app.wsgi_app = ThrottleGate(  # type: ignore[method-assign]
         app.wsgi_app,
         STATUS_LOOKUP_PATHS,
@@ -95,9 +97,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
     if settings.trusted_proxies:
         # Behind a reverse proxy the client address comes from X-Forwarded-For.
-        app.wsgi_app = ProxyFix(
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app,
-            x_for=settings.trusted_proxies,  # type: ignore[method-assign]
+            x_for=settings.trusted_proxies,
             x_proto=settings.trusted_proxies,
         )
     app.url_map.converters["int"] = IdConverter
@@ -116,6 +118,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     from case_admin import blueprint as admin_blueprint
     from wbs.api import blueprint as api_blueprint
+    from wbs.kinerja.web import blueprint as kinerja_blueprint
     from wbs.public import blueprint as public_blueprint
     from wbs.sakip.web import blueprint as sakip_blueprint
 
@@ -123,6 +126,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(api_blueprint)
     app.register_blueprint(admin_blueprint)
     app.register_blueprint(sakip_blueprint)
+    app.register_blueprint(kinerja_blueprint)
     csrf.exempt(api_blueprint)
     errors.register(app)
     app.context_processor(_template_globals)

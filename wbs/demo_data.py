@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from wbs.crypto import Argon2Params, UnitPrivateKey
 from wbs.keyring import active_unit_key, wrap_for_officer
+from wbs.kinerja.demo import load_demo_kinerja
 from wbs.models import Agency, Category, Staff
 from wbs.staff_accounts import create_staff
 
@@ -134,4 +135,5 @@ def load_demo_staff(
             if private is not None and roles & CASE_ROLES:
                 wrap_for_officer(session, unit_key, private, staff, password, params, now)
         accounts.append((username, password, " ".join(sorted(roles))))
-    return accounts
+    # e-Kinerja (issue 7): ASN of Dinas Kesehatan and their month (after "kadinkes").
+    return accounts + load_demo_kinerja(session, params, now)

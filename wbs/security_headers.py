@@ -30,8 +30,10 @@ def apply(response: Response) -> Response:
     headers["Referrer-Policy"] = "no-referrer"
     headers["Cross-Origin-Opener-Policy"] = "same-origin"
     headers["Cross-Origin-Resource-Policy"] = "same-origin"
-    headers["Permissions-Policy"] = (
-        "camera=(), microphone=(), geolocation=(), interest-cohort=(), browsing-topics=()"
+    # e-Kinerja's entry page asks for the camera and the location (wbs/kinerja/web).
+    headers.setdefault(
+        "Permissions-Policy",
+        "camera=(), microphone=(), geolocation=(), interest-cohort=(), browsing-topics=()",
     )
     if settings().secure_cookies:
         headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"

@@ -8,9 +8,17 @@ A supervisor approves or returns each day's entries; only approved entries are
 *realisasi* (realised output). This module turns the entries and the plan of one month
 into the figures shown to the ASN, the supervisor and the agency.
 
-Plain Python, no Flask and no database: frozen dataclasses in, frozen dataclasses out.
-Quantities are ``Decimal``; percentages are exact fractions rounded once, to 2 decimals,
+Plain Python, no Flask and no database: frozen dataclasses and named tuples in, frozen
+dataclasses out. Quantities are ``Decimal``; percentages are rounded once, to 2 decimals,
 half up (as every percentage of e-SAKIP, ``wbs.sakip.achievement.round2``).
+
+The input is pre-aggregated, so that an agency of 5,000 ASN costs Python work in
+proportion to ASN × days, not to entries: one ``DayLine`` per ASN, day and state (how
+many entries the day holds) and one ``OutputSum`` per ASN, target key, unit spelling
+and state (their total quantity, count and earliest day) -- what a SQL GROUP BY gives.
+``aggregate`` makes them from single entries (``EntryLine``), and ``month_summary``
+takes entries as before; ``summarise`` takes the aggregates. Every rule below is
+applied here and only here, on either input.
 
 Choices made here (ours, not a regulation's):
 
@@ -47,10 +55,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
-from fractions import Fraction
-from math import floor
-from typing import Final
+from decimal import ROUND_HALF_UP, Context, Decimal
+from typing import Final, NamedTuple
 
 from wbs.deadlines import WorkingCalendar
 
@@ -60,6 +66,12 @@ RETURNED: Final = "returned"
 STATES: Final = frozenset({SUBMITTED, APPROVED, RETURNED})
 
 HUNDRED: Final = Decimal(100)
+CENT: Final = Decimal("0.01")
+# The arithmetic of percents and means: 60 digits, so that a quotient is either exact or
+# rounded some 40 places below the cent, where it cannot cross a half cent (a quotient
+# of quantities of 14 digits that is not a half cent lies at least ~1e-30 from one): the
+# result is that of exact fractions. Independent of the thread's decimal context.
+_EXACT: Final = Context(prec=60, rounding=ROUND_HALF_UP)
 
 # (target key, normalised unit): the identity of an output line.
 OutputKey = tuple[str | None, str]
@@ -69,7 +81,7 @@ class KinerjaInputError(ValueError):
     """An entry or plan line no rule can be applied to.
 
     ``reason`` is a stable code for the caller ("unknown_state", "negative_quantity",
-    "not_finite", "blank_unit", "outside_month"); the text is for logs.
+    "not_finite", "blank_unit", "outside_month", "no_entries"); the text is for logs.
     """
 
     def __init__(self, reason: str, message: str) -> None:
@@ -129,6 +141,36 @@ class PlanLine:
         _check_unit(self.unit)
 
 
+class DayLine(NamedTuple):
+    """How many entries an ASN has on one day, in one review state.
+
+    From the database, one per ASN and day that holds entries, the state being the
+    day's (ActivityDay.state): every entry of a day shares it. Several states on one
+    day (``aggregate`` of entries whose states differ) count as their entries would.
+    A named tuple, not a dataclass: an agency's month holds ASN × days of them.
+    Checked by ``summarise``.
+    """
+
+    asn_id: int
+    day: date
+    state: str
+    entries: int
+
+
+class OutputSum(NamedTuple):
+    """The entries of one ASN for one (target key, unit as spelt, state): their total
+    quantity, how many they are and the earliest day among them (which spells an
+    unplanned line). Checked by ``summarise``."""
+
+    asn_id: int
+    target_key: str | None
+    unit: str
+    state: str
+    quantity: Decimal
+    entries: int
+    first_day: date
+
+
 @dataclass(frozen=True)
 class OutputLine:
     """Planned against realised output for one (target key, unit).
@@ -180,23 +222,25 @@ class AgencyMonth:
 # --- numbers ---------------------------------------------------------------------------------
 
 
-def _round2(value: Fraction) -> Decimal:
-    """A non-negative exact fraction to 2 decimals, half up (0.125 → 0.13)."""
-    cents = floor(value * 100 + Fraction(1, 2))
-    return Decimal(cents).scaleb(-2)
+def _round2(value: Decimal) -> Decimal:
+    """To 2 decimals, half up (0.125 → 0.13)."""
+    return value.quantize(CENT, rounding=ROUND_HALF_UP, context=_EXACT)
 
 
 def _percent(part: Decimal | int, whole: Decimal | int) -> Decimal | None:
     """part / whole × 100 to 2 decimals; None when whole is 0 (no percent of nothing)."""
     if whole == 0:
         return None
-    return _round2(Fraction(part) * 100 / Fraction(whole))
+    return _round2(_EXACT.divide(_EXACT.multiply(Decimal(part), HUNDRED), Decimal(whole)))
 
 
 def _mean(values: Sequence[Decimal]) -> Decimal | None:
     if not values:
         return None
-    return _round2(sum((Fraction(v) for v in values), Fraction(0)) / len(values))
+    total = Decimal(0)
+    for value in values:
+        total = _EXACT.add(total, value)
+    return _round2(_EXACT.divide(total, Decimal(len(values))))
 
 
 # --- days ------------------------------------------------------------------------------------
@@ -224,8 +268,13 @@ def _line_order(key: OutputKey) -> tuple[bool, str, str]:
     return (target_key is None, target_key or "", unit)
 
 
+# One counting output sum as _output_lines reads it: target key, (unit key, unit as
+# shown), approved (else submitted), quantity, earliest day.
+_Counted = tuple[str | None, tuple[str, str], bool, Decimal, date]
+
+
 def _output_lines(
-    counting: Sequence[EntryLine], plans: Sequence[PlanLine]
+    counting: Sequence[_Counted], plans: Sequence[PlanLine]
 ) -> tuple[OutputLine, ...]:
     planned: dict[OutputKey, Decimal] = defaultdict(Decimal)
     plan_spelling: dict[OutputKey, str] = {}
@@ -240,27 +289,27 @@ def _output_lines(
     # The earliest entry's spelling; on one day the smallest, so the order of the input
     # never changes what is shown.
     entry_spelling: dict[OutputKey, tuple[date, str]] = {}
-    for entry in counting:
-        key = (entry.target_key, unit_key(entry.unit))
-        if entry.state == APPROVED:
-            realised[key] += entry.quantity
+    for target_key, (key_of_unit, spelling), approved, quantity, first_day in counting:
+        key = (target_key, key_of_unit)
+        if approved:
+            realised[key] += quantity
         else:
-            pending[key] += entry.quantity
-        candidate = (entry.day, entry.unit.strip())
+            pending[key] += quantity
+        candidate = (first_day, spelling)
         entry_spelling[key] = min(entry_spelling.get(key, candidate), candidate)
 
     lines: list[OutputLine] = []
     for key in sorted(planned.keys() | entry_spelling.keys(), key=_line_order):
-        plan = planned[key] if key in planned else None
+        aim = planned[key] if key in planned else None
         done = realised[key]
         lines.append(
             OutputLine(
                 target_key=key[0],
                 unit=plan_spelling[key] if key in plan_spelling else entry_spelling[key][1],
-                planned=plan,
+                planned=aim,
                 realised=done,
                 pending=pending[key],
-                percent=None if plan is None else _percent(done, plan),
+                percent=None if aim is None else _percent(done, aim),
             )
         )
     return tuple(lines)
@@ -303,17 +352,15 @@ def _agency_lines(asns: Sequence[AsnMonth]) -> tuple[OutputLine, ...]:
 
 def _asn_month(
     asn_id: int,
-    entries: Sequence[EntryLine],
+    reported: set[date],
+    approved: set[date],
+    weekend_or_holiday_entries: int,
+    outputs: Sequence[_Counted],
     plans: Sequence[PlanLine],
     working: tuple[date, ...],
     due: tuple[date, ...],
-    calendar: WorkingCalendar,
 ) -> AsnMonth:
-    counting = [entry for entry in entries if entry.state != RETURNED]
-    due_set = frozenset(due)
-    reported = {entry.day for entry in counting if entry.day in due_set}
-    approved = {entry.day for entry in counting if entry.day in due_set and entry.state == APPROVED}
-    outputs = _output_lines(counting, plans)
+    lines = _output_lines(outputs, plans)
     return AsnMonth(
         asn_id=asn_id,
         working_days=len(working),
@@ -321,19 +368,36 @@ def _asn_month(
         reported_days=len(reported),
         approved_days=len(approved),
         missing_days=tuple(day for day in due if day not in reported),
-        weekend_or_holiday_entries=sum(
-            1 for entry in counting if not calendar.is_working_day(entry.day)
-        ),
-        outputs=outputs,
+        weekend_or_holiday_entries=weekend_or_holiday_entries,
+        outputs=lines,
         attendance_percent=_percent(len(reported), len(due)),
         output_percent=_mean(
-            [min(line.percent, HUNDRED) for line in outputs if line.percent is not None]
+            [min(line.percent, HUNDRED) for line in lines if line.percent is not None]
         ),
     )
 
 
-def month_summary(
-    entries: Iterable[EntryLine],
+def _outside(day: date, first: date) -> KinerjaInputError:
+    return KinerjaInputError("outside_month", f"entry of {day.isoformat()} is not in {first:%Y-%m}")
+
+
+def _check_state(state: str) -> None:
+    if state not in STATES:
+        raise KinerjaInputError("unknown_state", f"unknown entry state {state!r}")
+
+
+def _check_count(entries: int) -> None:
+    if type(entries) is not int or entries < 1:
+        raise KinerjaInputError("no_entries", f"a line stands for 1 entry or more, not {entries!r}")
+
+
+# What a day of the month is to the counting of days.
+_DUE, _NOT_YET_DUE, _DAY_OFF = 0, 1, 2
+
+
+def summarise(
+    days: Iterable[DayLine],
+    outputs: Iterable[OutputSum],
     plans: Iterable[PlanLine],
     *,
     month: tuple[int, int],
@@ -341,35 +405,79 @@ def month_summary(
     today: date,
     asn_ids: Iterable[int] = (),
 ) -> AgencyMonth:
-    """The month (year, month) of an agency from its entries and plan lines.
+    """The month (year, month) of an agency from its day lines, output sums and plan lines.
 
     ``asn_ids`` is the agency's list of ASN: each appears even with neither plan nor
-    entries (every due day missing); an ASN found only in ``entries`` or ``plans``
-    appears too. Entries must lie in the month (KinerjaInputError "outside_month");
-    plan lines are taken to be the month's.
+    entries (every due day missing); an ASN found only in the other inputs appears too.
+    Days must lie in the month (KinerjaInputError "outside_month"), states be known
+    ("unknown_state"), counts be 1 or more ("no_entries"), quantities and units be as an
+    EntryLine's; plan lines are taken to be the month's.
     """
     first, last = month_days(month)
-    entry_list = tuple(entries)
-    plan_list = tuple(plans)
-    for entry in entry_list:
-        if not first <= entry.day <= last:
-            raise KinerjaInputError(
-                "outside_month", f"entry of {entry.day.isoformat()} is not in {first:%Y-%m}"
-            )
-
     working = working_days(month, calendar)
     due = tuple(day for day in working if day <= today)
+    kind_of = dict.fromkeys((first + timedelta(days=n) for n in range(last.day)), _DAY_OFF)
+    kind_of.update(dict.fromkeys(working, _NOT_YET_DUE))
+    kind_of.update(dict.fromkeys(due, _DUE))
 
-    entries_of: dict[int, list[EntryLine]] = defaultdict(list)
-    for entry in entry_list:
-        entries_of[entry.asn_id].append(entry)
+    # One pass over ASN × days, a few dictionary and set operations each: this loop is
+    # what an agency of thousands of ASN costs.
+    reported_of: dict[int, set[date]] = defaultdict(set)
+    approved_of: dict[int, set[date]] = defaultdict(set)
+    off_entries: dict[int, int] = defaultdict(int)
+    for asn_id, day, state, entries in days:
+        kind = kind_of.get(day)
+        if kind is None:
+            raise _outside(day, first)
+        if state not in STATES or type(entries) is not int or entries < 1:
+            _check_state(state)
+            _check_count(entries)
+        reported = reported_of[asn_id]  # listed, even with returned entries only
+        if state == RETURNED:
+            continue
+        if kind == _DUE:
+            reported.add(day)
+            if state == APPROVED:
+                approved_of[asn_id].add(day)
+        elif kind == _DAY_OFF:
+            off_entries[asn_id] += entries
+
+    # One pass over the output sums (ASN × targets × units × states); each unit's
+    # spelling is compared and trimmed once.
+    outputs_of: dict[int, list[_Counted]] = defaultdict(list)
+    spelt: dict[str, tuple[str, str]] = {}
+    seen: set[int] = set()
+    for asn_id, target_key, unit, state, quantity, entries, first_day in outputs:
+        if not first <= first_day <= last:
+            raise _outside(first_day, first)
+        if state not in STATES or type(entries) is not int or entries < 1:
+            _check_state(state)
+            _check_count(entries)
+        _check_quantity(quantity, "quantity")
+        unit_as = spelt.get(unit)
+        if unit_as is None:
+            _check_unit(unit)
+            unit_as = spelt[unit] = (unit_key(unit), unit.strip())
+        seen.add(asn_id)
+        if state != RETURNED:
+            outputs_of[asn_id].append((target_key, unit_as, state == APPROVED, quantity, first_day))
     plans_of: dict[int, list[PlanLine]] = defaultdict(list)
-    for plan in plan_list:
+    for plan in plans:
         plans_of[plan.asn_id].append(plan)
 
-    everyone = sorted(set(asn_ids) | entries_of.keys() | plans_of.keys())
+    # An ASN with only returned entries appears (as he did from single entries).
+    everyone = sorted(set(asn_ids) | reported_of.keys() | seen | plans_of.keys())
     asns = tuple(
-        _asn_month(asn_id, entries_of[asn_id], plans_of[asn_id], working, due, calendar)
+        _asn_month(
+            asn_id,
+            reported_of.get(asn_id, set()),
+            approved_of.get(asn_id, set()),
+            off_entries.get(asn_id, 0),
+            outputs_of.get(asn_id, ()),
+            plans_of.get(asn_id, ()),
+            working,
+            due,
+        )
         for asn_id in everyone
     )
     total_due = sum(asn.due_days for asn in asns)
@@ -386,4 +494,46 @@ def month_summary(
             [asn.output_percent for asn in asns if asn.output_percent is not None]
         ),
         outputs=_agency_lines(asns),
+    )
+
+
+def aggregate(entries: Iterable[EntryLine]) -> tuple[list[DayLine], list[OutputSum]]:
+    """Single entries as ``summarise`` takes them: what the GROUP BY of the database gives
+    (one DayLine per ASN, day and state; one OutputSum per ASN, target key, unit as
+    spelt and state), in the order first met."""
+    day_counts: dict[tuple[int, date, str], int] = defaultdict(int)
+    sums: dict[tuple[int, str | None, str, str], tuple[Decimal, int, date]] = {}
+    for entry in entries:
+        day_counts[(entry.asn_id, entry.day, entry.state)] += 1
+        key = (entry.asn_id, entry.target_key, entry.unit, entry.state)
+        if key in sums:
+            total, count, first_day = sums[key]
+            sums[key] = (total + entry.quantity, count + 1, min(first_day, entry.day))
+        else:
+            sums[key] = (entry.quantity, 1, entry.day)
+    days = [
+        DayLine(asn_id, day, state, count) for (asn_id, day, state), count in day_counts.items()
+    ]
+    outputs = [
+        OutputSum(asn_id, target_key, unit, state, total, count, first_day)
+        for (asn_id, target_key, unit, state), (total, count, first_day) in sums.items()
+    ]
+    return days, outputs
+
+
+def month_summary(
+    entries: Iterable[EntryLine],
+    plans: Iterable[PlanLine],
+    *,
+    month: tuple[int, int],
+    calendar: WorkingCalendar,
+    today: date,
+    asn_ids: Iterable[int] = (),
+) -> AgencyMonth:
+    """``summarise`` of single entries (``aggregate``): for a caller holding entries, and
+    the reference the aggregated input is tested against. Entries must lie in the month
+    (KinerjaInputError "outside_month")."""
+    days, outputs = aggregate(entries)
+    return summarise(
+        days, outputs, plans, month=month, calendar=calendar, today=today, asn_ids=asn_ids
     )

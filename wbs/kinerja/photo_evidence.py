@@ -207,6 +207,10 @@ class PhotoFlag:
 
 # --- reading ---------------------------------------------------------------------------
 
+# A PNG or WebP is decoded whole to read its fingerprint: 4 megapixels are 16 MB as
+# RGBA, within the 20 MB a worker may grow by for one upload (issue 7).
+MAX_WHOLE_DECODE_PIXELS = 4_000_000
+
 
 def read_photo_facts(stream: IO[bytes], max_pixels: int) -> PhotoFacts:
     """Read the capture time, position, size and fingerprint of an uploaded photo.
@@ -216,7 +220,8 @@ def read_photo_facts(stream: IO[bytes], max_pixels: int) -> PhotoFacts:
     decompression-bomb limit is refused the same way). A JPEG is decoded at 1/8 of its
     size by the DCT itself (``Image.draft``): reading a 5 MB, 12-megapixel photo raised
     the peak resident memory by about 2.5 MB, against 74 MB for a full decode. Other
-    formats are decoded whole, bounded by ``max_pixels``. Bad EXIF only makes a fact
+    formats have no such scaling and are decoded whole: they are refused above
+    MAX_WHOLE_DECODE_PIXELS (cameras and phones write JPEG). Bad EXIF only makes a fact
     None. The stream is left at position 0.
     """
     with warnings.catch_warnings():
@@ -242,6 +247,8 @@ def _read(image: Image.Image, max_pixels: int) -> PhotoFacts:
         raise PhotoRejected(REJECT_UNSUPPORTED)
     width, height = image.size
     if width * height > max_pixels:
+        raise PhotoRejected(REJECT_TOO_LARGE)
+    if image_format != "JPEG" and width * height > MAX_WHOLE_DECODE_PIXELS:
         raise PhotoRejected(REJECT_TOO_LARGE)
     if image_format == "JPEG":
         # Decode the luminance only, at the smallest DCT scale (1/2, 1/4 or 1/8) that
@@ -346,7 +353,8 @@ def _exif_datetime(value: object) -> datetime | None:
         return None  # absent, blank ("    :  :     :  :  ") or not a date
     try:
         # Naive on purpose: the offset, when there is one, is a separate tag.
-        return datetime(*(int(part) for part in match.groups()))
+        year, month, day, hour, minute, second = (int(part) for part in match.groups())
+        return datetime(year, month, day, hour, minute, second)
     except ValueError:
         return None  # "0000:00:00 00:00:00", 30 February, hour 25...
 

@@ -10,6 +10,7 @@ from wbs.models.case import (
     CaseProposal,
     Message,
 )
+from wbs.models.keys import InstallationValue, UnitKey, UnitKeyWrap
 from wbs.models.kinerja import (
     ActivityDay,
     ActivityEntry,
@@ -18,7 +19,6 @@ from wbs.models.kinerja import (
     ActivityPlan,
     AsnProfile,
 )
-from wbs.models.keys import InstallationValue, UnitKey, UnitKeyWrap
 from wbs.models.operations import AuditEntry, AuditHead, Holiday, OutboxMail
 from wbs.models.reference import Agency, Category
 from wbs.models.sakip import (

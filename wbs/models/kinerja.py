@@ -61,9 +61,7 @@ class ActivityPlan(Base):
     """The planned output of one ASN for a month, per target and unit."""
 
     __tablename__ = "activity_plan"
-    __table_args__ = (
-        UniqueConstraint("staff_id", "year", "month", "target_key", "unit"),
-    )
+    __table_args__ = (UniqueConstraint("staff_id", "year", "month", "target_key", "unit"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))

@@ -22,7 +22,8 @@ from wbs.models.base import Base
 # supervisor (Inspektur / Irban), leadership (pimpinan), sakip officer, admin.
 # Issue 5 adds the agencies' own accounts: agency staff (operator OPD) enter their
 # agency's realisations; the agency head (kepala OPD) reads its whole picture. Both
-# need ``agency_id`` and reach that agency only.
+# need ``agency_id`` and reach that agency only. Issue 7 adds "asn": a civil servant who
+# records his daily activities in e-Kinerja (his agency is in asn_profile).
 ROLES = (
     "admin",
     "intake",
@@ -32,6 +33,7 @@ ROLES = (
     "sakip",
     "agency_staff",
     "agency_head",
+    "asn",
 )
 AGENCY_ROLES = frozenset({"agency_staff", "agency_head"})
 

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from werkzeug.wrappers import Response as BaseResponse
 
 from wbs.app_context import db_session, settings
+from wbs.kinerja.data import agency_month_now
 from wbs.models import Agency, Indicator, IndicatorValue, PerformanceNode
 from wbs.models.sakip import PERIODS
 from wbs.sakip.data.trees import agency_tree
@@ -87,6 +88,8 @@ def _tree_page(officer: Officer, agency: Agency | None) -> str:
     lines = agency_tree(
         db_session(), None if agency is None else agency.id, year, period, config.sakip_capaian_cap
     )
+    # e-Kinerja (issue 7): the agency's ASN this month, when it has any.
+    kinerja = None if agency is None else agency_month_now(db_session(), agency.id, config.today())
     return render_template(
         "sakip/agency.html",
         agency=agency,
@@ -97,7 +100,16 @@ def _tree_page(officer: Officer, agency: Agency | None) -> str:
         cap=config.sakip_capaian_cap,
         may_enter=may_enter(officer, None if agency is None else agency.id),
         may_maintain=may_maintain(officer),
+        kinerja=kinerja,
+        kinerja_link=kinerja is not None and _reads_kinerja(officer, agency),
     )
+
+
+def _reads_kinerja(officer: Officer, agency: Agency | None) -> bool:
+    # Imported here: wbs.kinerja.web imports this package's access rules.
+    from wbs.kinerja.web.access import may_read_agency
+
+    return agency is not None and may_read_agency(officer, agency.id)
 
 
 @blueprint.get("/agencies/<int:agency_id>")
