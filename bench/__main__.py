@@ -1,6 +1,6 @@
 """``python -m bench``: run every benchmark and print the table.
 
-``python -m bench audit`` (or ``queue``, ``dashboard``, ``sakip``) runs that one part alone;
+``python -m bench audit`` (or ``queue``, ``dashboard``, ``sakip``, ``kinerja``) runs that one part alone;
 ``python -m bench load`` and ``python -m bench brute-force`` run the issue-6 load test and
 tracking-code brute force (not part of the full run); ``python -m bench faults [scenario]``
 runs the issue-6 fault scenarios (bench/faults.py; root, private servers, tmpfs).
@@ -14,6 +14,7 @@ PARTS = {
     "queue": "bench.queue",
     "dashboard": "bench.dashboard",
     "sakip": "bench.sakip",
+    "kinerja": "bench.kinerja",
     # Not part of the default run: needs root, mounts tmpfs, starts private servers.
     "faults": "bench.faults",
     "load": "bench.locust_load",

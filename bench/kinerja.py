@@ -28,12 +28,16 @@ import time
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 from sqlalchemy import select
 
 from bench import postgres_part
 from bench.postgres_part import size
+
+if TYPE_CHECKING:
+    from wbs.kinerja.data import MonthInput
 
 GOAL = 2.0
 GROWTH_GOAL_MIB = 20.0
@@ -148,10 +152,10 @@ def fill(url: str, fill_size: Size) -> None:
             params,
         )
         connection.execute(
-            "INSERT INTO activity_entry (staff_id, day, activity, quantity, unit, target_key, "
-            "place, latitude, longitude, started_at, created_at) SELECT d.staff_id, d.day, "
-            "'Menyusun laporan kegiatan ' || e, 1 + (d.staff_id + e) %% 3, 'dokumen', "
-            "'ind:' || ((d.agency_id - 1) * %(per_agency)s + 1 + (d.staff_id + e) %% "
+            "INSERT INTO activity_entry (staff_id, day, agency_id, activity, quantity, unit, "
+            "target_key, place, latitude, longitude, started_at, created_at) SELECT d.staff_id, "
+            "d.day, d.agency_id, 'Menyusun laporan kegiatan ' || e, 1 + (d.staff_id + e) %% 3, "
+            "'dokumen', 'ind:' || ((d.agency_id - 1) * %(per_agency)s + 1 + (d.staff_id + e) %% "
             "%(per_agency)s), '', NULL, NULL, '08:00', now() FROM bench_days AS d, "
             "generate_series(1, %(entries)s) AS e",
             params,
@@ -276,3 +280,183 @@ def _small_photo(day: date) -> bytes:
     from wbs.kinerja.demo import demo_photo
 
     return demo_photo(day).getvalue()
+
+
+# --- the agency's monthly page ----------------------------------------------------------------
+
+# The figures the page shows, fetched by hand: the agency's ASN, each day's state and
+# entry count, output per target and unit, the plans, and who the ASN are.
+BARE_SQL = {
+    "members": "SELECT staff_id FROM asn_profile WHERE agency_id = %(agency)s ORDER BY staff_id",
+    "days": (
+        "SELECT d.staff_id, d.day, d.state, count(*) FROM activity_day AS d "
+        "JOIN activity_entry AS e ON e.staff_id = d.staff_id AND e.day = d.day "
+        "WHERE d.agency_id = %(agency)s AND d.day BETWEEN %(first)s AND %(last)s "
+        "AND e.agency_id = %(agency)s AND e.day BETWEEN %(first)s AND %(last)s "
+        "GROUP BY d.staff_id, d.day, d.state"
+    ),
+    "outputs": (
+        "SELECT e.staff_id, e.target_key, e.unit, d.state, sum(e.quantity), count(*), "
+        "min(e.day) FROM activity_entry AS e JOIN activity_day AS d "
+        "ON d.staff_id = e.staff_id AND d.day = e.day "
+        "WHERE e.agency_id = %(agency)s AND e.day BETWEEN %(first)s AND %(last)s "
+        "AND d.agency_id = %(agency)s AND d.day BETWEEN %(first)s AND %(last)s "
+        "GROUP BY e.staff_id, e.target_key, e.unit, d.state"
+    ),
+    "plans": (
+        "SELECT staff_id, target_key, unit, planned FROM activity_plan WHERE staff_id IN "
+        "(SELECT staff_id FROM asn_profile WHERE agency_id = %(agency)s) "
+        "AND year = %(year)s AND month = %(month)s"
+    ),
+    "names": (
+        "SELECT s.id, s.display_name, p.position FROM staff AS s "
+        "JOIN asn_profile AS p ON p.staff_id = s.id WHERE p.agency_id = %(agency)s"
+    ),
+}
+
+
+def _check_same(app_input: MonthInput, bare: dict[str, list[tuple[Any, ...]]]) -> None:
+    """The bare SQL and the app read the same ASN, days and output totals."""
+    asn_ids, days, outputs = app_input.asn_ids, app_input.days, app_input.outputs
+    assert list(asn_ids) == [row[0] for row in bare["members"]], "not the same ASN"
+    assert sorted((d[0], d[1], d[2], d[3]) for d in days) == sorted(
+        (row[0], row[1], row[2], row[3]) for row in bare["days"]
+    ), "not the same days"
+    assert sum(o.quantity for o in outputs) == sum(row[4] for row in bare["outputs"]), (
+        "not the same output"
+    )
+    assert len(outputs) == len(bare["outputs"]), "not the same output lines"
+
+
+def measure_pages(url: str, fill_size: Size, repeats: int = REPEATS) -> dict[str, float]:
+    from wbs.app_context import database
+    from wbs.kinerja import data
+    from wbs.kinerja.monthly import month_days
+
+    first, last = month_days(MONTH)
+    results: dict[str, float] = {}
+    with (
+        postgres_part.logged_in_client(url, ADMIN_ID) as (app, client),
+        psycopg.connect(postgres_part.dsn(url), autocommit=True, prepare_threshold=None) as bare,
+    ):
+        today = date.today()
+        for name, agency_id in (("big", 1), ("typical", 2)):
+            params = {
+                "agency": agency_id,
+                "first": first,
+                "last": last,
+                "year": MONTH[0],
+                "month": MONTH[1],
+            }
+
+            def bare_sql(params: dict[str, object] = params) -> dict[str, list[tuple[Any, ...]]]:
+                return {
+                    key: bare.execute(sql, params).fetchall()  # type: ignore[arg-type]
+                    for key, sql in BARE_SQL.items()
+                }
+
+            def data_only(agency_id: int = agency_id) -> object:
+                with database(app).session() as session:
+                    return data.agency_month(session, agency_id, MONTH, today)
+
+            path = f"/kinerja/agency/{agency_id}?month={MONTH[0]}-{MONTH[1]:02d}"
+
+            def page(path: str = path) -> None:
+                response = client.get(path)
+                if response.status_code != 200:
+                    raise RuntimeError(f"{path}: {response.status_code}")
+
+            with database(app).session() as session:
+                _check_same(data.agency_month_input(session, agency_id, MONTH), bare_sql())
+            page_s, data_s, bare_s = postgres_part.interleaved_medians(
+                [page, data_only, bare_sql], repeats
+            )
+            with psycopg.connect(postgres_part.dsn(url)) as counting:
+                members = counting.execute(BARE_SQL["members"], params).fetchall()
+            results[f"{name}_asn"] = len(members)
+            results[f"{name}_ms"] = round(page_s * 1000, 1)
+            results[f"{name}_data_ms"] = round(data_s * 1000, 1)
+            results[f"{name}_sql_ms"] = round(bare_s * 1000, 1)
+            results[f"{name}_ratio"] = round(page_s / bare_s, 2)
+    return results
+
+
+def run(fill_size: Size) -> dict[str, float]:
+    from bench.audit import fresh_database
+    from wbs.db import migrate
+
+    results: dict[str, float] = {}
+    with fresh_database(prefix="wbs_bench_kinerja") as url:
+        _say(
+            f"e-Kinerja: filling PostgreSQL with {fill_size.asn:,} ASN × the working days of "
+            f"{MONTH[0]}-{MONTH[1]:02d} × {ENTRIES_PER_DAY} entries…"
+        )
+        migrate(url)
+        began = time.perf_counter()
+        fill(url, fill_size)
+        results["fill_s"] = round(time.perf_counter() - began, 1)
+        with psycopg.connect(postgres_part.dsn(url)) as connection:
+            for table in ("activity_entry", "activity_day"):
+                row = connection.execute(f"SELECT count(*) FROM {table}").fetchone()  # noqa: S608 - a constant name
+                results[f"{table}_rows"] = row[0] if row else 0
+        _say(
+            f"  filled in {results['fill_s']:.0f} s; timing the agency pages (median of {REPEATS})…"
+        )
+        results.update(measure_pages(url, fill_size))
+    _say("  uploading a 5 MB camera photo to a one-worker server…")
+    upload = measure_upload()
+    results.update(
+        {
+            "photo_mb": round(upload.photo_bytes / 1024 / 1024, 1),
+            "upload_growth_mib": round(upload.growth_mib, 1),
+            "upload_s": round(upload.upload_s, 2),
+            "upload_intact": float(upload.stored_intact),
+        }
+    )
+    results["asn"] = fill_size.asn
+    return results
+
+
+def print_results(results: dict[str, float] | None) -> None:
+    if not results:
+        return
+    _say(
+        f"\ne-Kinerja, {int(results['asn']):,} ASN, {MONTH[0]}-{MONTH[1]:02d}: "
+        f"{int(results['activity_entry_rows']):,} entries on {int(results['activity_day_rows']):,} days"
+    )
+    _say(
+        f"{'agency monthly page':<34}{'page (ms)':>10}{'data (ms)':>11}{'bare SQL (ms)':>15}"
+        f"{'ratio':>8}   goal: page ÷ bare ≤ {GOAL:g}"
+    )
+    for name, label in (("big", "largest agency"), ("typical", "typical agency")):
+        ratio = results[f"{name}_ratio"]
+        flag = "" if ratio <= GOAL else "  ABOVE GOAL"
+        _say(
+            f"{label + ' (' + str(int(results[name + '_asn'])) + ' ASN)':<34}"
+            f"{results[f'{name}_ms']:>10.1f}{results[f'{name}_data_ms']:>11.1f}"
+            f"{results[f'{name}_sql_ms']:>15.1f}{ratio:>8.2f}{flag}"
+        )
+    growth = results["upload_growth_mib"]
+    _say(
+        f"5 MB photo upload ({results['photo_mb']} MB, 12 megapixels, EXIF): worker peak memory "
+        f"+{growth} MiB (goal < {GROWTH_GOAL_MIB:g}){'' if growth < GROWTH_GOAL_MIB else '  ABOVE GOAL'}, "
+        f"{results['upload_s']} s, stored byte for byte: {'yes' if results['upload_intact'] else 'NO'}"
+    )
+
+
+def _say(text: str) -> None:
+    print(text, flush=True)
+
+
+def run_in_suite() -> dict[str, float] | None:
+    fill_size = sizes()
+    return postgres_part.run_in_suite(
+        "e-Kinerja",
+        lambda asn: run(Size(asn, fill_size.agencies, min(BIG_AGENCY_ASN, asn // 2))),
+        fill_size.asn,
+    )
+
+
+def main() -> int:
+    print_results(run(sizes()))
+    return 0

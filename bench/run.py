@@ -9,7 +9,8 @@ for the queue benchmark, default 1,000,000, PostgreSQL too: see bench/queue.py),
 WBS_BENCH_DASHBOARD_CASES (cases for the dashboard benchmark, default 1,000,000, PostgreSQL
 too: see bench/dashboard.py), WBS_BENCH_SAKIP_AGENCIES and WBS_BENCH_SAKIP_INDICATORS
 (agencies, default 60, and indicators per agency, default 2,000, for the e-SAKIP
-benchmark, PostgreSQL too: see bench/sakip.py).
+benchmark, PostgreSQL too: see bench/sakip.py), WBS_BENCH_KINERJA_ASN (ASN for the
+e-Kinerja benchmark, default 5,000, PostgreSQL too: see bench/kinerja.py).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import audit, dashboard, kdf, load, memory, queue, sakip
+from bench import audit, dashboard, kdf, kinerja, load, memory, queue, sakip
 from bench.cpu import CpuWatch
 from bench.server import REPO, bench_database, gunicorn, prepare, server_env
 
@@ -64,12 +65,15 @@ def main() -> int:
     results["dashboard"] = dashboard_results
     sakip_results = sakip.run_in_suite()
     results["sakip"] = sakip_results
+    kinerja_results = kinerja.run_in_suite()
+    results["kinerja"] = kinerja_results
     path = _write(results)
     _print_table(results)
     audit.print_results(audit_results)
     queue.print_results(queue_results)
     dashboard.print_results(dashboard_results)
     sakip.print_results(sakip_results)
+    kinerja.print_results(kinerja_results)
     _say(f"\nResults written to {path.relative_to(REPO)}")
     return 0
 

@@ -4,7 +4,6 @@ read the page; the box on the agency's e-SAKIP page. Data is written through the
 
 from __future__ import annotations
 
-import html
 import random
 import re
 from collections.abc import Iterator
@@ -16,8 +15,8 @@ from flask import Flask
 from sqlalchemy import and_, event, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
-from werkzeug.test import TestResponse
 
+from tests.kinerja_helpers import text
 from tests.sakip_helpers import agency_account, agency_id, build_tree, logged_in, staff_account
 from tests.staff_helpers import create_officer
 from wbs.app_context import database, settings
@@ -38,11 +37,6 @@ NOW = datetime(2026, 12, 1, 9, 0)
 # November 2026 has no national holiday: the working days are 2-6, 9-13, 16-20, 23-27
 # and 30, that is 21, all of them due once the month is over.
 AFTER_THE_MONTH = date(2026, 12, 7)
-
-
-def text(response: TestResponse | str) -> str:
-    page = response if isinstance(response, str) else response.get_data(as_text=True)
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
 
 
 def row(page: str, label: str) -> list[str]:
@@ -72,6 +66,7 @@ def add_entries(
             ActivityEntry(
                 staff_id=staff_id,
                 day=day,
+                agency_id=agency,
                 activity="Kegiatan harian",
                 quantity=Decimal(quantity),
                 unit=unit,

@@ -29,7 +29,7 @@ from tests.staff_helpers import create_officer, csrf_token
 from tests.test_kinerja_photos import RATAHAN, camera_exif, photo, scene
 from wbs.app_context import database
 from wbs.installation import InitResult
-from wbs.kinerja import entries
+from wbs.kinerja import data, entries
 from wbs.kinerja.entries import (
     MAX_DAYS_BACK,
     DayApproved,
@@ -672,3 +672,26 @@ def test_a_double_click_on_the_first_entry_of_a_day_saves_both_entries(
     assert count(app, ActivityEntry) == 2
     assert count(app, ActivityDay) == 1
     assert count(app, ActivityPhoto) == 1
+
+
+def test_entries_stay_with_the_agency_of_their_day_after_a_transfer(
+    app: Flask, budi: FlaskClient, world: dict[str, int]
+) -> None:
+    """Budi files an entry, is moved to DISDIK the same morning and files another on
+    that day: both count in DINKES's month (the day's agency), none in DISDIK's."""
+    assert post_entry(budi).status_code == 302
+    disdik = agency_id(app, "DISDIK")
+    with database(app).session() as session:
+        profile = session.get(AsnProfile, world["budi"])
+        assert profile is not None
+        profile.agency_id, profile.node_id = disdik, None
+    assert post_entry(budi, activity="Rapat koordinasi").status_code == 302
+    with database(app).session() as session:
+        kept = session.scalars(select(ActivityEntry.agency_id)).all()
+        dinkes_month, _ = data.agency_month(session, world["agency"], (2026, 12), NOW.date())
+        disdik_month, _ = data.agency_month(session, disdik, (2026, 12), NOW.date())
+    assert kept == [world["agency"]] * 2
+    budi_there = {asn.asn_id: asn for asn in dinkes_month.asns}[world["budi"]]
+    assert budi_there.reported_days == 1
+    assert sum(line.pending for line in budi_there.outputs) == 2  # 1 laporan each
+    assert all(asn.reported_days == 0 for asn in disdik_month.asns)

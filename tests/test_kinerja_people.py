@@ -16,6 +16,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from werkzeug.test import TestResponse
 
+from tests.kinerja_helpers import audit, text
 from tests.sakip_helpers import agency_id, build_tree, staff_account
 from tests.staff_helpers import create_officer, csrf_token, english, login, post_form
 from wbs.app_context import database
@@ -32,7 +33,6 @@ from wbs.models import (
     ActivityPlan,
     Agency,
     AsnProfile,
-    AuditEntry,
     PerformanceNode,
     Staff,
 )
@@ -79,11 +79,6 @@ def admin(app: Flask, init_result: InitResult) -> FlaskClient:
     return staff_account(app, init_result, "pengelola", {"admin"})
 
 
-def text(response: TestResponse) -> str:
-    page = response.get_data(as_text=True)
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
-
-
 def selected(response: TestResponse, name: str) -> str | None:
     """The value of the selected option of the select ``name``."""
     page = response.get_data(as_text=True)
@@ -124,16 +119,6 @@ def profile(app: Flask, staff_id: int) -> AsnProfile | None:
         return found
 
 
-def audit(app: Flask) -> list[tuple[str, str]]:
-    with database(app).session() as session:
-        rows = session.execute(
-            select(AuditEntry.action, AuditEntry.detail)
-            .where(AuditEntry.action.like("kinerja.%"))
-            .order_by(AuditEntry.seq)
-        )
-        return [(action, detail) for action, detail in rows]
-
-
 def set_profile(app: Flask, staff_id: int, supervisor: int | None, agency: str = "DINKES") -> None:
     with database(app).session() as session:
         staff = session.get(Staff, staff_id)
@@ -150,6 +135,7 @@ def add_entry(app: Flask, staff_id: int, agency: int) -> None:
             ActivityEntry(
                 staff_id=staff_id,
                 day=day,
+                agency_id=agency,
                 activity="Rekap laporan imunisasi",
                 quantity=3,
                 unit="laporan",

@@ -4,7 +4,6 @@ readers of his agency only. Entries, days and photos are written through the ORM
 
 from __future__ import annotations
 
-import html
 import json
 import re
 from datetime import date, datetime
@@ -13,9 +12,10 @@ from decimal import Decimal
 from babel.dates import format_date
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import insert, select
+from sqlalchemy import insert
 from werkzeug.test import TestResponse
 
+from tests.kinerja_helpers import audit, text
 from tests.sakip_helpers import agency_account, agency_id, logged_in
 from tests.staff_helpers import create_officer, csrf_token
 from wbs.app_context import database
@@ -27,7 +27,6 @@ from wbs.models import (
     ActivityPhoto,
     ActivityPhotoChunk,
     AsnProfile,
-    AuditEntry,
 )
 
 DAY = date(2026, 11, 3)
@@ -36,11 +35,6 @@ NOW = datetime(2026, 11, 3, 10, 0)
 CHUNK = 256 * 1024
 # 300 KB: two chunks, the second one short; every byte value occurs.
 PHOTO_BYTES = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 1200
-
-
-def text(response: TestResponse | str) -> str:
-    page = response if isinstance(response, str) else response.get_data(as_text=True)
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
 
 
 def add_day(
@@ -53,12 +47,13 @@ def add_day(
     agency: str = "DINKES",
 ) -> list[int]:
     """A day of ``staff_id`` with ``entries`` entries; their ids."""
+    kept_under = agency_id(app, agency)
     with database(app).session() as session:
         session.add(
             ActivityDay(
                 staff_id=staff_id,
                 day=day,
-                agency_id=agency_id(app, agency),
+                agency_id=kept_under,
                 state=state,
                 comment="",
                 updated_at=NOW,
@@ -69,6 +64,7 @@ def add_day(
             entry = ActivityEntry(
                 staff_id=staff_id,
                 day=day,
+                agency_id=kept_under,
                 activity=f"Memeriksa jembatan Ratahan {number + 1}",
                 quantity=Decimal("2.5"),
                 unit="Laporan",
@@ -179,16 +175,6 @@ def review(client: FlaskClient, staff_id: int, button: str, comment: str = "") -
     )
 
 
-def audit_actions(app: Flask) -> list[tuple[str, str]]:
-    with database(app).session() as session:
-        return [
-            (entry.action, entry.detail)
-            for entry in session.scalars(
-                select(AuditEntry).where(AuditEntry.action.like("kinerja.%"))
-            )
-        ]
-
-
 def test_the_atasan_approves_a_day_from_his_queue(app: Flask, init_result: InitResult) -> None:
     ids = people(app, init_result)
     entry_ids = add_day(app, ids["ani"], DAY, entries=2)
@@ -221,7 +207,7 @@ def test_the_atasan_approves_a_day_from_his_queue(app: Flask, init_result: InitR
     found = day_row(app, ids["ani"], DAY)
     assert found.state == "approved" and found.comment == "Baik, lanjutkan."
     assert found.reviewed_by_id == ids["atasan"] and found.reviewed_at is not None
-    assert ("kinerja.day_approved", f"staff {ids['ani']} day 2026-11-03") in audit_actions(app)
+    assert ("kinerja.day_approved", f"staff {ids['ani']} day 2026-11-03") in audit(app)
     # Gone from the queue; the page now says who approved it and offers no form.
     assert "2026-11-03" not in text(atasan.get("/kinerja/review"))
     after = atasan.get(review_path(ids["ani"]))
@@ -249,7 +235,7 @@ def test_returning_a_day_needs_a_comment(app: Flask, init_result: InitResult) ->
     found = day_row(app, ids["ani"], DAY)
     assert found.state == "returned" and found.comment == "Foto tidak sesuai lokasi."
     assert found.reviewed_by_id == ids["atasan"]
-    assert ("kinerja.day_returned", f"staff {ids['ani']} day 2026-11-03") in audit_actions(app)
+    assert ("kinerja.day_returned", f"staff {ids['ani']} day 2026-11-03") in audit(app)
 
 
 def test_only_the_atasan_reaches_the_day(app: Flask, init_result: InitResult) -> None:
@@ -296,7 +282,7 @@ def test_a_day_not_submitted_cannot_be_reviewed(app: Flask, init_result: InitRes
     assert "This day is not waiting for review" in text(response)
     found = day_row(app, ids["ani"], DAY)
     assert found.state == "approved" and found.comment == ""
-    assert [action for action, _ in audit_actions(app)] == ["kinerja.day_approved"]
+    assert [action for action, _ in audit(app)] == ["kinerja.day_approved"]
 
 
 def test_a_day_changed_since_the_page_was_read_is_not_approved_unseen(

@@ -435,10 +435,10 @@ class KinerjaTester(DataTester):
             )
             connection.execute(
                 sa.text(
-                    "INSERT INTO activity_entry (id, staff_id, day, activity, quantity, unit, "
-                    "target_key, place, latitude, longitude, started_at, created_at) VALUES "
-                    "(1, 1, :day, 'Pengawasan jalan', 2.5, 'km', '', 'Ratahan', 1.051234, "
-                    "124.718765, '08:30', '2026-11-02 09:00:00')"
+                    "INSERT INTO activity_entry (id, staff_id, day, agency_id, activity, "
+                    "quantity, unit, target_key, place, latitude, longitude, started_at, "
+                    "created_at) VALUES (1, 1, :day, 1, 'Pengawasan jalan', 2.5, 'km', '', "
+                    "'Ratahan', 1.051234, 124.718765, '08:30', '2026-11-02 09:00:00')"
                 ),
                 {"day": date(2026, 11, 2)},
             )

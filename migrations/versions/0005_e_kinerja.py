@@ -46,6 +46,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("staff_id", sa.Integer(), nullable=False),
         sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("agency_id", sa.Integer(), nullable=False),
         sa.Column("activity", sa.Text(), nullable=False),
         sa.Column("quantity", sa.Numeric(precision=14, scale=2), nullable=False),
         sa.Column("unit", sa.String(length=60), nullable=False),
@@ -56,11 +57,15 @@ def upgrade() -> None:
         sa.Column("started_at", sa.String(length=5), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(
+            ["agency_id"], ["agency.id"], name=op.f("fk_activity_entry_agency_id_agency")
+        ),
+        sa.ForeignKeyConstraint(
             ["staff_id"], ["staff.id"], name=op.f("fk_activity_entry_staff_id_staff")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_activity_entry")),
     )
     with op.batch_alter_table("activity_entry", schema=None) as batch_op:
+        batch_op.create_index("ix_activity_entry_agency_day", ["agency_id", "day"], unique=False)
         batch_op.create_index("ix_activity_entry_staff_day", ["staff_id", "day"], unique=False)
 
     op.create_table(
@@ -179,6 +184,7 @@ def downgrade() -> None:
     op.drop_table("activity_plan")
     with op.batch_alter_table("activity_entry", schema=None) as batch_op:
         batch_op.drop_index("ix_activity_entry_staff_day")
+        batch_op.drop_index("ix_activity_entry_agency_day")
 
     op.drop_table("activity_entry")
     with op.batch_alter_table("activity_day", schema=None) as batch_op:

@@ -124,27 +124,40 @@ def cycle_collector_paused() -> Iterator[None]:
         gc.enable()
 
 
-def _entries_within(first: date, last: date) -> ColumnElement[bool]:
-    """Implied by the join, but PostgreSQL does not carry a range across it: stated, it
-    lets an index on activity_entry.day limit the entries read to the month's."""
-    return ActivityEntry.day.between(first, last)
-
-
 # An entry and its day.
 _OF_ITS_DAY = and_(
     ActivityDay.staff_id == ActivityEntry.staff_id, ActivityDay.day == ActivityEntry.day
 )
 
 
+def _of_agency(agency_id: int) -> ColumnElement[bool]:
+    """The entries and days kept under the agency. ActivityEntry.agency_id is always its
+    day's: stated on both sides, each table is read through its (agency_id, day) index,
+    the month's rows only, whatever the length of the history."""
+    return and_(ActivityEntry.agency_id == agency_id, ActivityDay.agency_id == agency_id)
+
+
+def _of_asn(staff_id: int) -> ColumnElement[bool]:
+    """The ASN's entries and days, through their (staff_id, day) indexes."""
+    return and_(ActivityEntry.staff_id == staff_id, ActivityDay.staff_id == staff_id)
+
+
+def _within(first: date, last: date) -> ColumnElement[bool]:
+    """Entries and days dated first..last: implied by the join for either side, but
+    PostgreSQL does not carry a range across it, so both are stated."""
+    return and_(ActivityEntry.day.between(first, last), ActivityDay.day.between(first, last))
+
+
 def _day_lines(
     session: Session, where: ColumnElement[bool], first: date, last: date
 ) -> tuple[DayLine, ...]:
-    """Per (ASN, day, state) of the days satisfying ``where``, dated first..last, the
-    number of their entries (days without an entry left out)."""
+    """Per (ASN, day, state) of the entries and days satisfying ``where`` (_of_agency or
+    _of_asn), dated first..last, the number of entries (days without an entry left out)."""
     query = (
         select(ActivityDay.staff_id, ActivityDay.day, ActivityDay.state, func.count())
-        .join(ActivityEntry, _OF_ITS_DAY)
-        .where(where, ActivityDay.day.between(first, last), _entries_within(first, last))
+        .select_from(ActivityEntry)
+        .join(ActivityDay, _OF_ITS_DAY)
+        .where(where, _within(first, last))
         .group_by(ActivityDay.staff_id, ActivityDay.day, ActivityDay.state)
     )
     lines: list[DayLine] = []
@@ -156,8 +169,8 @@ def _day_lines(
 def _output_sums(
     session: Session, where: ColumnElement[bool], first: date, last: date
 ) -> tuple[OutputSum, ...]:
-    """Per (ASN, target key, unit, state) the entries of the same days: total quantity,
-    count, earliest day."""
+    """Per (ASN, target key, unit, state) the same entries: total quantity, count,
+    earliest day."""
     query = (
         select(
             ActivityEntry.staff_id,
@@ -169,7 +182,7 @@ def _output_sums(
             func.min(ActivityEntry.day),
         )
         .join(ActivityDay, _OF_ITS_DAY)
-        .where(where, ActivityDay.day.between(first, last), _entries_within(first, last))
+        .where(where, _within(first, last))
         .group_by(
             ActivityEntry.staff_id, ActivityEntry.target_key, ActivityEntry.unit, ActivityDay.state
         )
@@ -197,14 +210,15 @@ def agency_month_input(
     session: Session, agency_id: int, month: Month, calendar: WorkingCalendar | None = None
 ) -> MonthInput:
     """The agency's month: every ASN with a profile in the agency, the entries of the
-    days kept under this agency (ActivityDay.agency_id: an ASN transferred since still
-    counts here for the days he worked here), the plans of the agency's ASN. Four
+    days kept under this agency (ActivityDay.agency_id, and ActivityEntry.agency_id
+    copied from it: an ASN transferred since still counts here for the days he worked
+    here), the plans of the agency's ASN. Four
     queries, plus one for the holiday table when no calendar is given."""
     first, last = month_days(month)
     calendar = calendar or working_calendar(session, [month[0]])
     members = select(AsnProfile.staff_id).where(AsnProfile.agency_id == agency_id)
     asn_ids = tuple(session.scalars(members.order_by(AsnProfile.staff_id)))
-    kept_here = ActivityDay.agency_id == agency_id
+    kept_here = _of_agency(agency_id)
     with cycle_collector_paused():
         days = _day_lines(session, kept_here, first, last)
         outputs = _output_sums(session, kept_here, first, last)
@@ -226,7 +240,7 @@ def asn_month_input(
     """One ASN's month, whichever agency his days were kept under."""
     first, last = month_days(month)
     calendar = calendar or working_calendar(session, [month[0]])
-    his = ActivityDay.staff_id == staff_id
+    his = _of_asn(staff_id)
     days = _day_lines(session, his, first, last)
     outputs = _output_sums(session, his, first, last)
     plans = _plan_lines(session, ActivityPlan.staff_id == staff_id, month)

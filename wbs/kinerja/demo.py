@@ -239,6 +239,7 @@ def _day(
     entry = ActivityEntry(
         staff_id=person.id,
         day=day,
+        agency_id=agency_id,
         activity=asn.activity,
         quantity=Decimal(asn.per_day + index % 2),
         unit=asn.unit,

@@ -338,8 +338,10 @@ def add_entry(
     day_row = find_day(session, profile.staff_id, day)
     check_day_open(day_row, day, today)
     checked = check_entry(fields, allowed_targets)
-    _touch_day(session, profile, day, day_row, now)
-    entry = ActivityEntry(staff_id=profile.staff_id, day=day, created_at=now)
+    day_row = _touch_day(session, profile, day, day_row, now)
+    entry = ActivityEntry(
+        staff_id=profile.staff_id, day=day, agency_id=day_row.agency_id, created_at=now
+    )
     _apply(entry, checked)
     session.add(entry)
     session.flush()

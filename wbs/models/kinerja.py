@@ -96,11 +96,17 @@ class ActivityDay(Base):
 
 class ActivityEntry(Base):
     __tablename__ = "activity_entry"
-    __table_args__ = (Index("ix_activity_entry_staff_day", "staff_id", "day"),)
+    __table_args__ = (
+        Index("ix_activity_entry_staff_day", "staff_id", "day"),
+        Index("ix_activity_entry_agency_day", "agency_id", "day"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
     day: Mapped[date] = mapped_column(Date)
+    # The agency of its ActivityDay (always the same): an agency's month reads its
+    # entries by (agency_id, day) without a pass over every entry of every month.
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"))
     activity: Mapped[str] = mapped_column(Text)
     quantity: Mapped[Decimal] = mapped_column(OUTPUT)
     unit: Mapped[str] = mapped_column(String(60))

@@ -300,6 +300,82 @@ def _refused(the_day: date, reason: str) -> BaseResponse:
     return redirect(url_for("kinerja.day", iso=the_day.isoformat()))
 
 
+def _own_entry_or_404(officer: Officer, entry_id: int) -> tuple[AsnProfile, ActivityEntry]:
+    profile = own_profile_or_404(officer)
+    entry = entries.own_entry(db_session(), profile.staff_id, entry_id)
+    if entry is None:
+        abort(404)
+    return profile, entry
+
+
+def _form_refused(
+    profile: AsnProfile,
+    the_day: date,
+    form: EntryForm,
+    files: list[FileStorage],
+    *,
+    editing: ActivityEntry | None = None,
+) -> BaseResponse | None:
+    """The page for a post refused before any write (no CSRF token, too many photos),
+    or None when the post may go on."""
+    if csrf_refused(form):
+        return _day_page(profile, the_day, form, editing=editing, status=400)
+    too_many = _too_many(files)
+    if too_many:
+        return _form_again(profile, the_day, form, files, editing, [too_many])
+    return None
+
+
+# What a write of an entry (added or changed, with its photos) may be refused with.
+WRITE_REFUSALS = (DayApproved, DayNotOpen, EntryInvalid, PhotoRefused)
+
+
+def _write_refused(
+    profile: AsnProfile,
+    the_day: date,
+    form: EntryForm,
+    files: list[FileStorage],
+    refused: DayApproved | DayNotOpen | EntryInvalid | PhotoRefused,
+    *,
+    editing_id: int | None = None,
+) -> BaseResponse:
+    """Undo the refused write; a closed day goes back to the day page with why, bad
+    values or a bad photo re-render the form as typed (the entry being changed, if any,
+    read again as it is stored)."""
+    session = db_session()
+    session.rollback()
+    if isinstance(refused, DayApproved | DayNotOpen):
+        return _refused(the_day, refused.reason)
+    editing = (
+        None if editing_id is None else entries.own_entry(session, profile.staff_id, editing_id)
+    )
+    if isinstance(refused, EntryInvalid):
+        apply_problems(form, refused.problems)
+        return _form_again(profile, the_day, form, files, editing, [])
+    return _form_again(profile, the_day, form, files, editing, [photo_message(refused)])
+
+
+def _form_again(
+    profile: AsnProfile,
+    the_day: date,
+    form: EntryForm,
+    files: list[FileStorage],
+    editing: ActivityEntry | None,
+    photo_errors: list[str],
+) -> BaseResponse:
+    """The day page with the refused form as typed, naming the photos sent (a browser
+    does not keep them: they must be chosen again)."""
+    return _day_page(
+        profile,
+        the_day,
+        form,
+        editing=editing,
+        status=400,
+        photo_errors=photo_errors,
+        lost_files=[f.filename or "" for f in files],
+    )
+
+
 @blueprint.route("/day/<iso>", methods=["GET", "POST"])
 @requires("asn")
 def day(officer: Officer, iso: str) -> BaseResponse:
@@ -321,43 +397,17 @@ def day(officer: Officer, iso: str) -> BaseResponse:
     form.target_key.choices = choices(options)
     if request.method == "GET":
         return _day_page(profile, the_day, form)
-    if csrf_refused(form):
-        return _day_page(profile, the_day, form, status=400)
     files = uploads()
-    too_many = _too_many(files)
-    if too_many:
-        return _day_page(
-            profile,
-            the_day,
-            form,
-            status=400,
-            photo_errors=[too_many],
-            lost_files=[f.filename or "" for f in files],
-        )
+    form_refused = _form_refused(profile, the_day, form, files)
+    if form_refused is not None:
+        return form_refused
     now, today = clock()
     try:
         entry, stored = _add_entry(
             profile, the_day, entry_fields(form), [o.key for o in options], files, today, now
         )
-    except (DayApproved, DayNotOpen) as refused:
-        session.rollback()
-        return _refused(the_day, refused.reason)
-    except EntryInvalid as invalid:
-        session.rollback()
-        apply_problems(form, invalid.problems)
-        return _day_page(
-            profile, the_day, form, status=400, lost_files=[f.filename or "" for f in files]
-        )
-    except PhotoRefused as photo_refused:
-        session.rollback()
-        return _day_page(
-            profile,
-            the_day,
-            form,
-            status=400,
-            photo_errors=[photo_message(photo_refused)],
-            lost_files=[f.filename or "" for f in files],
-        )
+    except WRITE_REFUSALS as refused:
+        return _write_refused(profile, the_day, form, files, refused)
     record(
         "kinerja.entry_added",
         officer.id,
@@ -372,29 +422,16 @@ def day(officer: Officer, iso: str) -> BaseResponse:
 @requires("asn")
 def entry_edit(officer: Officer, entry_id: int) -> BaseResponse:
     """Change an own entry: its values, photos added, photos removed."""
-    profile = own_profile_or_404(officer)
-    session = db_session()
-    entry = entries.own_entry(session, profile.staff_id, entry_id)
-    if entry is None:
-        abort(404)
+    profile, entry = _own_entry_or_404(officer, entry_id)
     the_day = entry.day
+    session = db_session()
     options = entries.target_options(session, profile)
     form = EntryForm()
     form.target_key.choices = choices(options, entry.target_key)
-    if csrf_refused(form):
-        return _day_page(profile, the_day, form, editing=entry, status=400)
     files = uploads()
-    too_many = _too_many(files)
-    if too_many:
-        return _day_page(
-            profile,
-            the_day,
-            form,
-            editing=entry,
-            status=400,
-            photo_errors=[too_many],
-            lost_files=[f.filename or "" for f in files],
-        )
+    form_refused = _form_refused(profile, the_day, form, files, editing=entry)
+    if form_refused is not None:
+        return form_refused
     removing = [int(v) for v in request.form.getlist("remove_photo") if v.isdigit()]
     now, today = clock()
     try:
@@ -409,33 +446,8 @@ def entry_edit(officer: Officer, entry_id: int) -> BaseResponse:
             remove_photo_ids=removing,
         )
         stored = _store_photos(entry, files, now)
-    except (DayApproved, DayNotOpen) as refused:
-        session.rollback()
-        return _refused(the_day, refused.reason)
-    except EntryInvalid as invalid:
-        session.rollback()
-        entry = entries.own_entry(session, profile.staff_id, entry_id)
-        apply_problems(form, invalid.problems)
-        return _day_page(
-            profile,
-            the_day,
-            form,
-            editing=entry,
-            status=400,
-            lost_files=[f.filename or "" for f in files],
-        )
-    except PhotoRefused as photo_refused:
-        session.rollback()
-        entry = entries.own_entry(session, profile.staff_id, entry_id)
-        return _day_page(
-            profile,
-            the_day,
-            form,
-            editing=entry,
-            status=400,
-            photo_errors=[photo_message(photo_refused)],
-            lost_files=[f.filename or "" for f in files],
-        )
+    except WRITE_REFUSALS as refused:
+        return _write_refused(profile, the_day, form, files, refused, editing_id=entry_id)
     record(
         "kinerja.entry_changed",
         officer.id,
@@ -450,12 +462,9 @@ def entry_edit(officer: Officer, entry_id: int) -> BaseResponse:
 @requires("asn")
 def entry_delete(officer: Officer, entry_id: int) -> BaseResponse:
     """Delete an own entry with its photos."""
-    profile = own_profile_or_404(officer)
-    session = db_session()
-    entry = entries.own_entry(session, profile.staff_id, entry_id)
-    if entry is None:
-        abort(404)
+    profile, entry = _own_entry_or_404(officer, entry_id)
     the_day = entry.day
+    session = db_session()
     if csrf_refused(DeleteForm()):
         abort(400)
     now, today = clock()

@@ -140,6 +140,21 @@ def _span(hours: float) -> str:
     return _("%(minutes)d min", minutes=int(hours * 60))
 
 
+# Whose entry the earlier photo of a duplicate is in: none (no longer stored), the same
+# ASN's, another ASN's; by (the same picture to the bit, whose).
+_GONE, _OWN, _OTHERS = "gone", "own", "others"
+_DUPLICATE_TEXTS = {
+    (True, _GONE): _l("Same picture as photo #%(id)d (no longer stored)"),
+    (False, _GONE): _l("Nearly the same picture as photo #%(id)d (no longer stored)"),
+    (True, _OWN): _l("Same picture as photo #%(id)d (entry of %(day)s)"),
+    (False, _OWN): _l("Nearly the same picture as photo #%(id)d (entry of %(day)s)"),
+    (True, _OTHERS): _l("Same picture as photo #%(id)d (another ASN's entry of %(day)s)"),
+    (False, _OTHERS): _l(
+        "Nearly the same picture as photo #%(id)d (another ASN's entry of %(day)s)"
+    ),
+}
+
+
 def flag_text(flag: PhotoFlag, staff_id: int, photo_days: dict[int, tuple[int, date]]) -> str:
     """A flag in the supervisor's words."""
     if flag.kind == NO_TIME:
@@ -159,37 +174,13 @@ def flag_text(flag: PhotoFlag, staff_id: int, photo_days: dict[int, tuple[int, d
         return _("%(distance)s from the stated place", distance=_distance(flag.metres))
     if flag.kind == DUPLICATE and flag.photo_id is not None:
         earlier = photo_days.get(flag.photo_id)
-        same = flag.bits == 0
         if earlier is None:
-            if same:
-                return _("Same picture as photo #%(id)d (no longer stored)", id=flag.photo_id)
-            return _(
-                "Nearly the same picture as photo #%(id)d (no longer stored)", id=flag.photo_id
-            )
-        owner, day = earlier
-        if owner == staff_id:
-            if same:
-                return _(
-                    "Same picture as photo #%(id)d (entry of %(day)s)",
-                    id=flag.photo_id,
-                    day=date_text(day),
-                )
-            return _(
-                "Nearly the same picture as photo #%(id)d (entry of %(day)s)",
-                id=flag.photo_id,
-                day=date_text(day),
-            )
-        if same:
-            return _(
-                "Same picture as photo #%(id)d (another ASN's entry of %(day)s)",
-                id=flag.photo_id,
-                day=date_text(day),
-            )
-        return _(
-            "Nearly the same picture as photo #%(id)d (another ASN's entry of %(day)s)",
-            id=flag.photo_id,
-            day=date_text(day),
-        )
+            whose, day_text = _GONE, ""
+        else:
+            whose = _OWN if earlier[0] == staff_id else _OTHERS
+            day_text = date_text(earlier[1])
+        message = _DUPLICATE_TEXTS[flag.bits == 0, whose]
+        return str(message) % {"id": flag.photo_id, "day": day_text}
     return _("Something to check: %(kind)s", kind=flag.kind)
 
 
@@ -272,27 +263,20 @@ def review_day(officer: Officer, staff_id: int, day: str) -> BaseResponse | tupl
         return _render_day(profile, activity_day, form, 400)
     session = db_session()
     seen = _seen(form.version.data) or datetime.min
+    decide = reviews.approve_day if form.approve.data else reviews.return_day
+    if form.approve.data:
+        action, message = "kinerja.day_approved", _("The day has been approved.")
+    else:
+        action, message = "kinerja.day_returned", _("The day has been returned to the ASN.")
     try:
-        if form.approve.data:
-            reviews.approve_day(
-                session,
-                activity_day,
-                reviewer_id=officer.id,
-                now=now_utc(),
-                comment=form.comment.data or "",
-                seen_updated_at=seen,
-            )
-            action, message = "kinerja.day_approved", _("The day has been approved.")
-        else:
-            reviews.return_day(
-                session,
-                activity_day,
-                reviewer_id=officer.id,
-                now=now_utc(),
-                comment=form.comment.data or "",
-                seen_updated_at=seen,
-            )
-            action, message = "kinerja.day_returned", _("The day has been returned to the ASN.")
+        decide(
+            session,
+            activity_day,
+            reviewer_id=officer.id,
+            now=now_utc(),
+            comment=form.comment.data or "",
+            seen_updated_at=seen,
+        )
     except reviews.ReviewRefused as refused:
         session.rollback()
         text = str(REFUSALS.get(refused.reason, refused.reason))
