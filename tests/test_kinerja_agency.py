@@ -285,7 +285,7 @@ def test_the_esakip_page_shows_this_month_of_e_kinerja(app: Flask, init_result: 
     assert found, "no e-Kinerja box"
     box = text(found.group(0))
     assert "e-Kinerja this month" in box and "output against plan: 25 %" in box
-    assert "Attendance:" in box and "(3 ASN)" in box
+    assert "Reporting rate:" in box and "(3 ASN)" in box
     assert f'href="/kinerja/agency/{ids["agency"]}"' in page
     # The agency's operator reads the e-SAKIP page and the box, without the link to a
     # page he may not open.
