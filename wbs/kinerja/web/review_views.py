@@ -17,7 +17,6 @@ from flask import Response, abort, flash, redirect, render_template, stream_with
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms import HiddenField, SubmitField, TextAreaField
@@ -38,9 +37,10 @@ from wbs.kinerja.photo_evidence import (
     PhotoFlag,
     distance_m,
 )
+from wbs.kinerja.photo_store import photo_chunks
 from wbs.kinerja.web import blueprint
 from wbs.kinerja.web.access import check_sees_person, may_review, profile_or_404
-from wbs.models import ActivityDay, ActivityPhoto, ActivityPhotoChunk, AsnProfile, Staff
+from wbs.models import ActivityDay, ActivityPhoto, AsnProfile, Staff
 from wbs.sakip.web.form_pages import form_page
 from wbs.staff_auth import Officer, record, requires
 
@@ -296,21 +296,6 @@ def review_day(officer: Officer, staff_id: int, day: str) -> BaseResponse | tupl
 # --- the photo --------------------------------------------------------------------------
 
 
-def _chunks(session: Session, photo_id: int) -> Iterator[bytes]:
-    """The photo's bytes, one stored chunk (at most 256 KiB) at a time."""
-    index = 0
-    while True:
-        chunk = session.scalar(
-            select(ActivityPhotoChunk.data).where(
-                ActivityPhotoChunk.photo_id == photo_id, ActivityPhotoChunk.chunk_index == index
-            )
-        )
-        if chunk is None:
-            return
-        yield bytes(chunk)
-        index += 1
-
-
 def safe_file_name(photo: ActivityPhoto) -> str:
     """The stored name reduced to letters, digits, dot, dash and underscore, so that it
     cannot break out of the header's quotes; "photo-<id>" when nothing is left."""
@@ -326,7 +311,7 @@ def photo(officer: Officer, photo_id: int) -> BaseResponse:
     if found is None:
         abort(404)
     check_sees_person(officer, profile_or_404(found.staff_id))
-    chunks = _chunks(session, found.id)
+    chunks = iter(photo_chunks(session, found.id))
     # The first chunk is read before any header is sent: a photo whose bytes are gone
     # answers 404 rather than a download that stops.
     first = next(chunks, None)
