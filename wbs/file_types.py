@@ -78,7 +78,7 @@ def _zip_kind(stream: IO[bytes]) -> str:
     except (zipfile.BadZipFile, OSError, ValueError, KeyError, NotImplementedError):
         # A damaged or unusual zip is not an Office file: it stays a plain "zip", which
         # the naming table then accepts or refuses by its own rule.
-        pass
+        return "zip"
     finally:
         stream.seek(0)
     return "zip"

@@ -11,9 +11,9 @@ position and time work the same.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -25,11 +25,10 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from wbs.app_context import db_session, settings
 from wbs.holiday_calendar import list_holidays, national_holidays, working_calendar
-from wbs.kinerja import entries, photo_store
+from wbs.kinerja import data, entries, photo_store
 from wbs.kinerja.entries import DayApproved, DayNotOpen, EntryInvalid
-from wbs.kinerja.monthly import EntryLine, PlanLine, month_days, month_summary
+from wbs.kinerja.monthly import month_days
 from wbs.kinerja.photo_store import PhotoRefused
-from wbs.kinerja.plans import plan_lines
 from wbs.kinerja.web import access, blueprint
 from wbs.kinerja.web.asn_pages import (
     chosen_month,
@@ -120,41 +119,11 @@ def home(officer: Officer) -> BaseResponse | str:
             )
         )
     }
-    entry_rows = session.scalars(
-        select(ActivityEntry).where(
-            ActivityEntry.staff_id == profile.staff_id, ActivityEntry.day.between(first, last)
-        )
-    ).all()
-    plans = plan_lines(session, profile.staff_id, month)
-    summary = month_summary(
-        [
-            EntryLine(
-                asn_id=profile.staff_id,
-                day=row.day,
-                target_key=row.target_key or None,
-                unit=row.unit,
-                quantity=Decimal(row.quantity),
-                state=days[row.day].state if row.day in days else "submitted",
-            )
-            for row in entry_rows
-        ],
-        [
-            PlanLine(
-                asn_id=profile.staff_id,
-                target_key=line.target_key or None,
-                unit=line.unit,
-                planned=Decimal(line.planned),
-            )
-            for line in plans
-        ],
-        month=month,
-        calendar=calendar,
-        today=today,
-        asn_ids=[profile.staff_id],
-    ).asns[0]
-    counts: dict[date, int] = {}
-    for row in entry_rows:
-        counts[row.day] = counts.get(row.day, 0) + 1
+    month_input = data.asn_month_input(session, profile.staff_id, month, calendar)
+    summary = month_input.summary(today).asns[0]
+    counts: dict[date, int] = defaultdict(int)
+    for line in month_input.days:
+        counts[line.day] += line.entries
     missing = set(summary.missing_days)
     lines = []
     for offset in range((last - first).days + 1):
