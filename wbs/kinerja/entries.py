@@ -299,28 +299,6 @@ def _touch_day(
     return day_row
 
 
-def day_entries(session: Session, staff_id: int, day: date) -> list[ActivityEntry]:
-    query = (
-        select(ActivityEntry)
-        .where(ActivityEntry.staff_id == staff_id, ActivityEntry.day == day)
-        .order_by(ActivityEntry.started_at, ActivityEntry.id)
-    )
-    return list(session.scalars(query))
-
-
-def entry_photos(session: Session, entry_ids: Iterable[int]) -> dict[int, list[ActivityPhoto]]:
-    """The photos of each entry, in upload order (no chunk is read)."""
-    ids = list(entry_ids)
-    found: dict[int, list[ActivityPhoto]] = {entry_id: [] for entry_id in ids}
-    if ids:
-        query = (
-            select(ActivityPhoto).where(ActivityPhoto.entry_id.in_(ids)).order_by(ActivityPhoto.id)
-        )
-        for photo in session.scalars(query):
-            found[photo.entry_id].append(photo)
-    return found
-
-
 # --- entries ---------------------------------------------------------------------------
 
 

@@ -182,8 +182,9 @@ def _day_page(
     session = db_session()
     _now, today = clock()
     day_row = entries.find_day(session, profile.staff_id, the_day)
-    rows = entries.day_entries(session, profile.staff_id, the_day)
-    photos = entries.entry_photos(session, [row.id for row in rows])
+    day_entries = data.day_entries(session, profile.staff_id, the_day)
+    rows = [item.entry for item in day_entries]
+    photos = {item.entry.id: list(item.photos) for item in day_entries}
     labels = entries.target_labels(session, [row.target_key for row in rows])
     closed_reason: str | None = None
     try:
