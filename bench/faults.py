@@ -488,16 +488,22 @@ def _workers(server: LiveServer) -> list[int]:
     return children_of(server.process.pid)
 
 
-def redis_down(temp: Path) -> Row:
-    row = Row("redis-down")
-    redis_server = PrivateRedis(temp)
-    attempts = 5
-    env = _env(
+def _redis_limited_env(temp: Path, redis_server: PrivateRedis, attempts: int) -> dict[str, str]:
+    """A SQLite instance whose status look-ups are limited to ``attempts`` an hour in the
+    private Redis (the two Redis scenarios)."""
+    return _env(
         temp / "instance",
         f"sqlite:///{temp / 'wbs.sqlite3'}",
         WBS_RATELIMIT_STORAGE_URI=redis_server.url,
         WBS_STATUS_RATE_LIMIT=f"{attempts} per hour",
     )
+
+
+def redis_down(temp: Path) -> Row:
+    row = Row("redis-down")
+    redis_server = PrivateRedis(temp)
+    attempts = 5
+    env = _redis_limited_env(temp, redis_server, attempts)
     keys = ServerKeys.from_secret(env["WBS_SECRET_KEY"])
     try:
         with gunicorn_server(env, temp / "logs", workers=2) as server:
@@ -571,12 +577,7 @@ def redis_hang(temp: Path) -> Row:
     row = Row("redis-hang")
     redis_server = PrivateRedis(temp)
     attempts = 5
-    env = _env(
-        temp / "instance",
-        f"sqlite:///{temp / 'wbs.sqlite3'}",
-        WBS_RATELIMIT_STORAGE_URI=redis_server.url,
-        WBS_STATUS_RATE_LIMIT=f"{attempts} per hour",
-    )
+    env = _redis_limited_env(temp, redis_server, attempts)
     assert redis_server.process is not None
     try:
         with gunicorn_server(env, temp / "logs", workers=2) as server:
