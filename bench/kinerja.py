@@ -284,16 +284,18 @@ def _small_photo(day: date) -> bytes:
 
 # --- the agency's monthly page ----------------------------------------------------------------
 
-# The figures the page shows, fetched by hand: the agency's ASN, each day's state and
-# entry count, output per target and unit, the plans, and who the ASN are.
+# The figures the page shows, fetched by hand with the app's own SQL: the agency's ASN,
+# per ASN and state the days and their entry counts (two arrays), output per target and
+# unit, the plans, and who the ASN are.
 BARE_SQL = {
     "members": "SELECT staff_id FROM asn_profile WHERE agency_id = %(agency)s ORDER BY staff_id",
     "days": (
-        "SELECT d.staff_id, d.day, d.state, count(*) FROM activity_day AS d "
+        "SELECT staff_id, state, array_agg(day), array_agg(entries) FROM ("
+        "SELECT d.staff_id, d.day, d.state, count(*) AS entries FROM activity_day AS d "
         "JOIN activity_entry AS e ON e.staff_id = d.staff_id AND e.day = d.day "
         "WHERE d.agency_id = %(agency)s AND d.day BETWEEN %(first)s AND %(last)s "
         "AND e.agency_id = %(agency)s AND e.day BETWEEN %(first)s AND %(last)s "
-        "GROUP BY d.staff_id, d.day, d.state"
+        "GROUP BY d.staff_id, d.day, d.state) AS per_day GROUP BY staff_id, state"
     ),
     "outputs": (
         "SELECT e.staff_id, e.target_key, e.unit, d.state, sum(e.quantity), count(*), "
@@ -319,8 +321,14 @@ def _check_same(app_input: MonthInput, bare: dict[str, list[tuple[Any, ...]]]) -
     """The bare SQL and the app read the same ASN, days and output totals."""
     asn_ids, days, outputs = app_input.asn_ids, app_input.days, app_input.outputs
     assert list(asn_ids) == [row[0] for row in bare["members"]], "not the same ASN"
-    assert sorted((d[0], d[1], d[2], d[3]) for d in days) == sorted(
-        (row[0], row[1], row[2], row[3]) for row in bare["days"]
+    assert sorted(
+        (line.asn_id, line.state, day, count)
+        for line in days
+        for day, count in zip(line.days, line.entries, strict=True)
+    ) == sorted(
+        (row[0], row[1], day, count)
+        for row in bare["days"]
+        for day, count in zip(row[2], row[3], strict=True)
     ), "not the same days"
     assert sum(o.quantity for o in outputs) == sum(row[4] for row in bare["outputs"]), (
         "not the same output"

@@ -2,8 +2,8 @@
 
 Every expected figure of the fixture is counted by hand in the comment above it; the
 properties then check the same rules over random months. The entries go through
-``aggregate`` into ``summarise`` (day lines and output sums, as the database's GROUP BY
-gives them); ``month_summary`` is that composition.
+``aggregate`` into ``summarise`` (days per ASN and state, and output sums, as the
+database's GROUP BY gives them); ``month_summary`` is that composition.
 """
 
 from __future__ import annotations
@@ -25,12 +25,12 @@ from wbs.kinerja.monthly import (
     SUBMITTED,
     AgencyMonth,
     AsnMonth,
-    DayLine,
     EntryLine,
     KinerjaInputError,
     OutputLine,
     OutputSum,
     PlanLine,
+    StateDays,
     aggregate,
     month_summary,
     summarise,
@@ -127,10 +127,14 @@ def november(entries: list[EntryLine] = ENTRIES, plans: list[PlanLine] = PLANS) 
 def test_aggregate_counts_entries_per_day_and_sums_per_spelling() -> None:
     days, outputs = aggregate(ENTRIES)
     # ASN 20's day 4: one returned and one submitted entry, kept apart by state.
-    assert DayLine(20, nov(4), RETURNED, 1) in days
-    assert DayLine(20, nov(4), SUBMITTED, 1) in days
-    # ASN 10: days 2 3 4 5 6 7 9 11 19 (9); ASN 20: day 4 twice, 16, 17 (4).
-    assert len(days) == 13
+    assert StateDays(20, RETURNED, [nov(4)], [1]) in days
+    assert StateDays(20, SUBMITTED, [nov(4)], [1]) in days
+    # ASN 10 approved: days 2 (1 entry), 3 (2), 6, 7, 9 (1 each), in order.
+    assert (
+        StateDays(10, APPROVED, [nov(2), nov(3), nov(6), nov(7), nov(9)], [1, 2, 1, 1, 1]) in days
+    )
+    # ASN 10: approved, submitted, returned; ASN 20: returned, submitted, approved.
+    assert len(days) == 6
     # ASN 10, ind:1 "dokumen" submitted: days 5, 11 and 19, 1 + 1 + 2, earliest day 5;
     # "Dokumen " is another spelling, so another sum.
     assert OutputSum(10, "ind:1", "dokumen", SUBMITTED, D(4), 3, nov(5)) in outputs
@@ -139,16 +143,14 @@ def test_aggregate_counts_entries_per_day_and_sums_per_spelling() -> None:
     assert len(outputs) == 10
 
 
-def test_one_line_per_day_as_the_database_gives_it() -> None:
-    # ASN 10 as stored: two entries on Saturday 7 (one day line of 2 entries) count as 2
-    # weekend entries and fill no day; a returned day reports nothing.
+def test_one_line_per_state_as_the_database_gives_it() -> None:
+    # ASN 10 as stored: two entries on Saturday 7 (a count of 2) count as 2 weekend
+    # entries and fill no day; a returned day reports nothing; holiday 11 fills none.
     result = summarise(
         [
-            DayLine(10, nov(2), APPROVED, 3),
-            DayLine(10, nov(3), SUBMITTED, 1),
-            DayLine(10, nov(4), RETURNED, 2),
-            DayLine(10, nov(7), APPROVED, 2),
-            DayLine(10, nov(11), SUBMITTED, 1),
+            StateDays(10, APPROVED, (nov(2), nov(7)), (3, 2)),
+            StateDays(10, SUBMITTED, (nov(3), nov(11)), (1, 1)),
+            StateDays(10, RETURNED, (nov(4),), (2,)),
         ],
         [OutputSum(10, "ind:1", "dokumen", APPROVED, D(9), 5, nov(2))],
         [PlanLine(10, "ind:1", "Dokumen", D(12))],
@@ -312,9 +314,11 @@ def test_month_past_makes_every_working_day_due() -> None:
 @pytest.mark.parametrize(
     ("days", "outputs", "reason"),
     [
-        ([DayLine(1, date(2026, 12, 1), APPROVED, 1)], [], "outside_month"),
-        ([DayLine(1, nov(2), "draft", 1)], [], "unknown_state"),
-        ([DayLine(1, nov(2), APPROVED, 0)], [], "no_entries"),
+        ([StateDays(1, APPROVED, [nov(2), date(2026, 12, 1)], [1, 1])], [], "outside_month"),
+        ([StateDays(1, "draft", [nov(2)], [1])], [], "unknown_state"),
+        ([StateDays(1, APPROVED, [nov(2), nov(3)], [1, 0])], [], "no_entries"),
+        ([StateDays(1, APPROVED, [nov(2), nov(3)], [1, True])], [], "no_entries"),
+        ([StateDays(1, APPROVED, [nov(2), nov(3)], [1])], [], "no_entries"),
         ([], [OutputSum(1, None, "km", APPROVED, D(1), 1, date(2026, 10, 31))], "outside_month"),
         ([], [OutputSum(1, None, "km", APPROVED, D(-1), 1, nov(2))], "negative_quantity"),
         ([], [OutputSum(1, None, " ", APPROVED, D(1), 1, nov(2))], "blank_unit"),
@@ -322,7 +326,7 @@ def test_month_past_makes_every_working_day_due() -> None:
     ],
 )
 def test_invalid_aggregates_are_refused(
-    days: list[DayLine], outputs: list[OutputSum], reason: str
+    days: list[StateDays], outputs: list[OutputSum], reason: str
 ) -> None:
     with pytest.raises(KinerjaInputError) as error:
         summarise(days, outputs, [], month=NOVEMBER, calendar=CALENDAR, today=TODAY)
@@ -360,7 +364,28 @@ def test_float_quantity_is_refused() -> None:
     with pytest.raises(TypeError):
         EntryLine(1, nov(2), None, "km", 0.1, APPROVED)  # type: ignore[arg-type]
     with pytest.raises(TypeError):
-        PlanLine(1, None, "km", 0.1)  # type: ignore[arg-type]
+        summarise(
+            [],
+            [],
+            [PlanLine(1, None, "km", 0.1)],  # type: ignore[arg-type]
+            month=NOVEMBER,
+            calendar=CALENDAR,
+            today=TODAY,
+        )
+
+
+@pytest.mark.parametrize(
+    ("plan", "reason"),
+    [
+        (PlanLine(1, "ind:1", "dokumen", D(-1)), "negative_quantity"),
+        (PlanLine(1, "ind:1", "dokumen", D("Infinity")), "not_finite"),
+        (PlanLine(1, "ind:1", "  ", D(1)), "blank_unit"),
+    ],
+)
+def test_invalid_plan_lines_are_refused(plan: PlanLine, reason: str) -> None:
+    with pytest.raises(KinerjaInputError) as error:
+        summarise([], [], [plan], month=NOVEMBER, calendar=CALENDAR, today=TODAY)
+    assert error.value.reason == reason
 
 
 # --- properties ------------------------------------------------------------------------------

@@ -2,10 +2,10 @@
 photos of a day. No Flask: the views pass the session.
 
 The month of an agency is benchmarked at 5,000 ASN x 22 working days, so the entries are
-never loaded one by one. Two plain GROUP BY queries add them up, each entry with the
-state of its ActivityDay: per (ASN, day, state) how many entries (DayLine), and per
-(ASN, target key, unit as spelt, state) their total quantity, count and earliest day
-(OutputSum). Every rule (what is reported, due, missing, realised...) is applied by
+never loaded one by one. Two GROUP BY queries add them up, each entry with the
+state of its ActivityDay: per (ASN, state) the days and how many entries each holds
+(StateDays), and per (ASN, target key, unit as spelt, state) their total quantity,
+count and earliest day (OutputSum). Every rule (what is reported, due, missing, realised...) is applied by
 ``wbs.kinerja.monthly.summarise`` to these rows, and only there; tests/test_kinerja_agency.py
 checks that the result is what ``month_summary`` gives from every single entry.
 """
@@ -21,7 +21,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TypeVarTuple
 
-from sqlalchemy import ColumnElement, Row, Select, and_, case, func, select
+from sqlalchemy import ColumnElement, Result, Row, Select, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from wbs.deadlines import WorkingCalendar
@@ -29,9 +29,9 @@ from wbs.holiday_calendar import working_calendar
 from wbs.kinerja.monthly import (
     AgencyMonth,
     AsnMonth,
-    DayLine,
     OutputSum,
     PlanLine,
+    StateDays,
     month_days,
     summarise,
 )
@@ -53,18 +53,13 @@ BATCH = 2_000
 NO_FLAGS = ("", "[]")
 
 
-def target_key_or_none(stored: str) -> str | None:
-    """The stored target key ("" for none) as month_summary takes it (None for none)."""
-    return stored or None
-
-
 @dataclass(frozen=True)
 class MonthInput:
     """Everything month_summary needs for one agency (or one ASN) and month."""
 
     month: Month
     asn_ids: tuple[int, ...]
-    days: tuple[DayLine, ...]
+    days: tuple[StateDays, ...]
     outputs: tuple[OutputSum, ...]
     plans: tuple[PlanLine, ...]
     calendar: WorkingCalendar
@@ -101,7 +96,13 @@ def _batches(session: Session, query: Select[*_Columns]) -> Iterator[Sequence[Ro
     """The rows of a Core query (no ORM objects), a batch at a time: each batch is read
     into plain tuples and dropped, so tens of thousands of Row objects are never alive
     at once, and psycopg is not called once per row (as iterating the result does)."""
-    yield from session.connection().execute(query).partitions(BATCH)
+    yield from _core(session, query).partitions(BATCH)
+
+
+def _core(session: Session, query: Select[*_Columns]) -> Result[*_Columns]:
+    """A query of columns run on the session's connection, past the ORM's execution
+    machinery (which costs more than such a query on a page that runs several)."""
+    return session.connection().execute(query)
 
 
 @contextmanager
@@ -148,21 +149,40 @@ def _within(first: date, last: date) -> ColumnElement[bool]:
     return and_(ActivityEntry.day.between(first, last), ActivityDay.day.between(first, last))
 
 
-def _day_lines(
+def _state_days(
     session: Session, where: ColumnElement[bool], first: date, last: date
-) -> tuple[DayLine, ...]:
-    """Per (ASN, day, state) of the entries and days satisfying ``where`` (_of_agency or
-    _of_asn), dated first..last, the number of entries (days without an entry left out)."""
-    query = (
-        select(ActivityDay.staff_id, ActivityDay.day, ActivityDay.state, func.count())
+) -> tuple[StateDays, ...]:
+    """Per ASN and state, the days (dated first..last, holding entries that satisfy
+    ``where``: _of_agency or _of_asn) and their number of entries: one row per ASN and
+    state, not per day. PostgreSQL gives two arrays; SQLite one "day:count" list."""
+    per_day = (
+        select(
+            ActivityDay.staff_id,
+            ActivityDay.day,
+            ActivityDay.state,
+            func.count().label("entries"),
+        )
         .select_from(ActivityEntry)
         .join(ActivityDay, _OF_ITS_DAY)
         .where(where, _within(first, last))
         .group_by(ActivityDay.staff_id, ActivityDay.day, ActivityDay.state)
+        .subquery()
     )
-    lines: list[DayLine] = []
-    for rows in _batches(session, query):
-        lines.extend(map(DayLine._make, rows))
+    by_state = (per_day.c.staff_id, per_day.c.state)
+    if session.get_bind().dialect.name == "postgresql":
+        arrays = select(
+            *by_state, func.array_agg(per_day.c.day), func.array_agg(per_day.c.entries)
+        ).group_by(*by_state)
+        return tuple(StateDays._make(row) for rows in _batches(session, arrays) for row in rows)
+    listed = select(
+        *by_state, func.group_concat(func.printf("%s:%d", per_day.c.day, per_day.c.entries))
+    ).group_by(*by_state)
+    lines: list[StateDays] = []
+    for rows in _batches(session, listed):
+        for staff_id, state, text in rows:
+            pairs = [item.split(":") for item in text.split(",")]
+            days = [date.fromisoformat(day) for day, _ in pairs]
+            lines.append(StateDays(staff_id, state, days, [int(count) for _, count in pairs]))
     return tuple(lines)
 
 
@@ -187,8 +207,18 @@ def _output_sums(
             ActivityEntry.staff_id, ActivityEntry.target_key, ActivityEntry.unit, ActivityDay.state
         )
     )
+    # A target key is stored as "" for none, which month_summary takes as None. The
+    # driver gives a sum of NUMERIC as a Decimal (SQLite may give an int).
     return tuple(
-        OutputSum(staff_id, target_key_or_none(key), unit, state, Decimal(total), count, day)
+        OutputSum(
+            staff_id,
+            key or None,
+            unit,
+            state,
+            total if type(total) is Decimal else Decimal(total),
+            count,
+            day,
+        )
         for rows in _batches(session, query)
         for staff_id, key, unit, state, total, count, day in rows
     )
@@ -200,7 +230,12 @@ def _plan_lines(session: Session, where: ColumnElement[bool], month: Month) -> l
         ActivityPlan.staff_id, ActivityPlan.target_key, ActivityPlan.unit, ActivityPlan.planned
     ).where(where, ActivityPlan.year == year, ActivityPlan.month == number)
     return [
-        PlanLine(staff_id, target_key_or_none(target_key), unit, Decimal(planned))
+        PlanLine(
+            staff_id,
+            target_key or None,
+            unit,
+            planned if type(planned) is Decimal else Decimal(planned),
+        )
         for rows in _batches(session, query)
         for staff_id, target_key, unit, planned in rows
     ]
@@ -217,10 +252,10 @@ def agency_month_input(
     first, last = month_days(month)
     calendar = calendar or working_calendar(session, [month[0]])
     members = select(AsnProfile.staff_id).where(AsnProfile.agency_id == agency_id)
-    asn_ids = tuple(session.scalars(members.order_by(AsnProfile.staff_id)))
+    asn_ids = tuple(_core(session, members.order_by(AsnProfile.staff_id)).scalars())
     kept_here = _of_agency(agency_id)
     with cycle_collector_paused():
-        days = _day_lines(session, kept_here, first, last)
+        days = _state_days(session, kept_here, first, last)
         outputs = _output_sums(session, kept_here, first, last)
         plans = _plan_lines(session, ActivityPlan.staff_id.in_(members), month)
     return MonthInput(month, asn_ids, days, outputs, tuple(plans), calendar)
@@ -231,7 +266,18 @@ def agency_month(
 ) -> tuple[AgencyMonth, dict[int, AsnRow]]:
     """The agency's month figures, and the name and position of each ASN in them."""
     summary = agency_month_input(session, agency_id, month).summary(today)
-    return summary, asn_rows(session, [asn.asn_id for asn in summary.asns])
+    people = {
+        staff_id: AsnRow(staff_id, name, position)
+        for staff_id, name, position in _core(
+            session,
+            select(Staff.id, Staff.display_name, AsnProfile.position)
+            .join(AsnProfile, AsnProfile.staff_id == Staff.id)
+            .where(AsnProfile.agency_id == agency_id),
+        )
+    }
+    # ASN transferred away since, who still count here for the days they worked here.
+    people.update(asn_rows(session, [a.asn_id for a in summary.asns if a.asn_id not in people]))
+    return summary, people
 
 
 def asn_month_input(
@@ -241,7 +287,7 @@ def asn_month_input(
     first, last = month_days(month)
     calendar = calendar or working_calendar(session, [month[0]])
     his = _of_asn(staff_id)
-    days = _day_lines(session, his, first, last)
+    days = _state_days(session, his, first, last)
     outputs = _output_sums(session, his, first, last)
     plans = _plan_lines(session, ActivityPlan.staff_id == staff_id, month)
     return MonthInput(month, (staff_id,), days, outputs, tuple(plans), calendar)

@@ -13,9 +13,10 @@ dataclasses out. Quantities are ``Decimal``; percentages are rounded once, to 2 
 half up (as every percentage of e-SAKIP, ``wbs.sakip.achievement.round2``).
 
 The input is pre-aggregated, so that an agency of 5,000 ASN costs Python work in
-proportion to ASN × days, not to entries: one ``DayLine`` per ASN, day and state (how
-many entries the day holds) and one ``OutputSum`` per ASN, target key, unit spelling
-and state (their total quantity, count and earliest day) -- what a SQL GROUP BY gives.
+proportion to ASN, not to entries or days: one ``StateDays`` per ASN and state (the days
+holding entries in that state, and how many entries each holds) and one ``OutputSum``
+per ASN, target key, unit spelling and state (their total quantity, count and earliest
+day) -- what a SQL GROUP BY gives.
 ``aggregate`` makes them from single entries (``EntryLine``), and ``month_summary``
 takes entries as before; ``summarise`` takes the aggregates. Every rule below is
 applied here and only here, on either input.
@@ -56,6 +57,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Context, Decimal
+from functools import lru_cache
 from typing import Final, NamedTuple
 
 from wbs.deadlines import WorkingCalendar
@@ -127,34 +129,32 @@ class EntryLine:
         _check_unit(self.unit)
 
 
-@dataclass(frozen=True)
-class PlanLine:
-    """The planned output of an ASN for the month, for one (target key, unit)."""
+class PlanLine(NamedTuple):
+    """The planned output of an ASN for the month, for one (target key, unit). A named
+    tuple (an agency's month holds thousands): checked by ``summarise``, as an
+    EntryLine's quantity and unit are."""
 
     asn_id: int
     target_key: str | None
     unit: str
     planned: Decimal
 
-    def __post_init__(self) -> None:
-        _check_quantity(self.planned, "planned")
-        _check_unit(self.unit)
 
+class StateDays(NamedTuple):
+    """The days of one ASN in one review state that hold entries: ``entries[i]`` entries
+    on ``days[i]``.
 
-class DayLine(NamedTuple):
-    """How many entries an ASN has on one day, in one review state.
-
-    From the database, one per ASN and day that holds entries, the state being the
-    day's (ActivityDay.state): every entry of a day shares it. Several states on one
-    day (``aggregate`` of entries whose states differ) count as their entries would.
-    A named tuple, not a dataclass: an agency's month holds ASN × days of them.
-    Checked by ``summarise``.
+    From the database, one per ASN and state (ActivityDay.state: every entry of a day
+    shares it), each day once. Several states on one day (``aggregate`` of entries whose
+    states differ) count as their entries would. A named tuple of two sequences, not a
+    line per day: an agency's month holds ASN × days of them, and the rules below take a
+    whole set of days at once. Checked by ``summarise``.
     """
 
     asn_id: int
-    day: date
     state: str
-    entries: int
+    days: Sequence[date]
+    entries: Sequence[int]
 
 
 class OutputSum(NamedTuple):
@@ -171,8 +171,7 @@ class OutputSum(NamedTuple):
     first_day: date
 
 
-@dataclass(frozen=True)
-class OutputLine:
+class OutputLine(NamedTuple):
     """Planned against realised output for one (target key, unit).
 
     ``planned`` is None for unplanned output; ``realised`` sums approved entries,
@@ -188,8 +187,7 @@ class OutputLine:
     percent: Decimal | None
 
 
-@dataclass(frozen=True)
-class AsnMonth:
+class AsnMonth(NamedTuple):
     """The month of one ASN. ``missing_days`` are the due working days not reported."""
 
     asn_id: int
@@ -227,8 +225,13 @@ def _round2(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP, context=_EXACT)
 
 
+@lru_cache(maxsize=8192)
 def _percent(part: Decimal | int, whole: Decimal | int) -> Decimal | None:
-    """part / whole × 100 to 2 decimals; None when whole is 0 (no percent of nothing)."""
+    """part / whole × 100 to 2 decimals; None when whole is 0 (no percent of nothing).
+
+    Remembered: an agency's month asks for the same few hundred pairs thousands of times
+    (reported of due days, realised of planned). Equal pairs give equal results whatever
+    their spelling (20 and Decimal("20.0")): the result is quantized to the cent."""
     if whole == 0:
         return None
     return _round2(_EXACT.divide(_EXACT.multiply(Decimal(part), HUNDRED), Decimal(whole)))
@@ -261,6 +264,8 @@ def working_days(month: tuple[int, int], calendar: WorkingCalendar) -> tuple[dat
 
 # --- output lines ----------------------------------------------------------------------------
 
+ZERO: Final = Decimal(0)
+
 
 def _line_order(key: OutputKey) -> tuple[bool, str, str]:
     # Targeted lines first, by target key; activities linked to no target last.
@@ -268,51 +273,57 @@ def _line_order(key: OutputKey) -> tuple[bool, str, str]:
     return (target_key is None, target_key or "", unit)
 
 
-# One counting output sum as _output_lines reads it: target key, (unit key, unit as
-# shown), approved (else submitted), quantity, earliest day.
-_Counted = tuple[str | None, tuple[str, str], bool, Decimal, date]
+class _Line:
+    """One output line of an ASN while its plan and entries are added up."""
 
+    __slots__ = ("first_seen", "pending", "plan_spelling", "planned", "realised")
 
-def _output_lines(
-    counting: Sequence[_Counted], plans: Sequence[PlanLine]
-) -> tuple[OutputLine, ...]:
-    planned: dict[OutputKey, Decimal] = defaultdict(Decimal)
-    plan_spelling: dict[OutputKey, str] = {}
-    for plan in plans:
-        key = (plan.target_key, unit_key(plan.unit))
-        planned[key] += plan.planned
-        spelling = plan.unit.strip()
-        plan_spelling[key] = min(plan_spelling.get(key, spelling), spelling)
+    def __init__(self, planned: Decimal | None = None, plan_spelling: str | None = None):
+        self.planned = planned
+        self.plan_spelling = plan_spelling
+        self.realised = ZERO
+        self.pending = ZERO
+        # (earliest day, smallest spelling that day) of the counting entries: the order
+        # of the input never changes what is shown.
+        self.first_seen: tuple[date, str] | None = None
 
-    realised: dict[OutputKey, Decimal] = defaultdict(Decimal)
-    pending: dict[OutputKey, Decimal] = defaultdict(Decimal)
-    # The earliest entry's spelling; on one day the smallest, so the order of the input
-    # never changes what is shown.
-    entry_spelling: dict[OutputKey, tuple[date, str]] = {}
-    for target_key, (key_of_unit, spelling), approved, quantity, first_day in counting:
-        key = (target_key, key_of_unit)
+    def plan(self, planned: Decimal, spelling: str) -> None:
+        self.planned = (ZERO if self.planned is None else self.planned) + planned
+        if self.plan_spelling is None or spelling < self.plan_spelling:
+            self.plan_spelling = spelling
+
+    def count(self, approved: bool, quantity: Decimal, first_day: date, spelling: str) -> None:
         if approved:
-            realised[key] += quantity
+            self.realised += quantity
         else:
-            pending[key] += quantity
-        candidate = (first_day, spelling)
-        entry_spelling[key] = min(entry_spelling.get(key, candidate), candidate)
+            self.pending += quantity
+        seen = (first_day, spelling)
+        if self.first_seen is None or seen < self.first_seen:
+            self.first_seen = seen
 
-    lines: list[OutputLine] = []
-    for key in sorted(planned.keys() | entry_spelling.keys(), key=_line_order):
-        aim = planned[key] if key in planned else None
-        done = realised[key]
-        lines.append(
+
+# The output lines of one ASN being added up, by (target key, unit key).
+_Lines = dict[OutputKey, _Line]
+
+
+def _output_lines(lines: _Lines) -> tuple[OutputLine, ...]:
+    result: list[OutputLine] = []
+    for key in sorted(lines, key=_line_order):
+        line = lines[key]
+        shown = line.plan_spelling
+        if shown is None and line.first_seen is not None:
+            shown = line.first_seen[1]
+        result.append(
             OutputLine(
                 target_key=key[0],
-                unit=plan_spelling[key] if key in plan_spelling else entry_spelling[key][1],
-                planned=aim,
-                realised=done,
-                pending=pending[key],
-                percent=None if aim is None else _percent(done, aim),
+                unit=shown or "",
+                planned=line.planned,
+                realised=line.realised,
+                pending=line.pending,
+                percent=None if line.planned is None else _percent(line.realised, line.planned),
             )
         )
-    return tuple(lines)
+    return tuple(result)
 
 
 def _agency_lines(asns: Sequence[AsnMonth]) -> tuple[OutputLine, ...]:
@@ -322,11 +333,15 @@ def _agency_lines(asns: Sequence[AsnMonth]) -> tuple[OutputLine, ...]:
     pending: dict[OutputKey, Decimal] = defaultdict(Decimal)
     plan_spelling: dict[OutputKey, str] = {}
     any_spelling: dict[OutputKey, str] = {}
+    unit_keys: dict[str, str] = {}  # each spelling compared once
     for asn in asns:  # sorted by asn_id
         for line in asn.outputs:
-            key = (line.target_key, unit_key(line.unit))
+            key_of_unit = unit_keys.get(line.unit)
+            if key_of_unit is None:
+                key_of_unit = unit_keys[line.unit] = unit_key(line.unit)
+            key = (line.target_key, key_of_unit)
             if line.planned is not None:
-                planned[key] = planned.get(key, Decimal(0)) + line.planned
+                planned[key] = planned.get(key, ZERO) + line.planned
                 plan_spelling.setdefault(key, line.unit)
             realised[key] += line.realised
             pending[key] += line.pending
@@ -355,19 +370,20 @@ def _asn_month(
     reported: set[date],
     approved: set[date],
     weekend_or_holiday_entries: int,
-    outputs: Sequence[_Counted],
-    plans: Sequence[PlanLine],
+    output_lines: _Lines,
     working: tuple[date, ...],
     due: tuple[date, ...],
 ) -> AsnMonth:
-    lines = _output_lines(outputs, plans)
+    lines = _output_lines(output_lines) if output_lines else ()
+    # ``reported`` holds due days only.
+    missing = () if len(reported) == len(due) else tuple(d for d in due if d not in reported)
     return AsnMonth(
         asn_id=asn_id,
         working_days=len(working),
         due_days=len(due),
         reported_days=len(reported),
         approved_days=len(approved),
-        missing_days=tuple(day for day in due if day not in reported),
+        missing_days=missing,
         weekend_or_holiday_entries=weekend_or_holiday_entries,
         outputs=lines,
         attendance_percent=_percent(len(reported), len(due)),
@@ -391,12 +407,19 @@ def _check_count(entries: int) -> None:
         raise KinerjaInputError("no_entries", f"a line stands for 1 entry or more, not {entries!r}")
 
 
-# What a day of the month is to the counting of days.
-_DUE, _NOT_YET_DUE, _DAY_OFF = 0, 1, 2
+def _check_counts(days: Sequence[date], entries: Sequence[int]) -> None:
+    """One count per day, each an int of 1 or more (bool is not a count)."""
+    if len(days) != len(entries):
+        raise KinerjaInputError(
+            "no_entries", f"{len(days)} days with {len(entries)} counts of entries"
+        )
+    if entries and (min(entries) < 1 or not set(map(type, entries)) <= {int}):
+        for count in entries:
+            _check_count(count)
 
 
 def summarise(
-    days: Iterable[DayLine],
+    days: Iterable[StateDays],
     outputs: Iterable[OutputSum],
     plans: Iterable[PlanLine],
     *,
@@ -405,76 +428,104 @@ def summarise(
     today: date,
     asn_ids: Iterable[int] = (),
 ) -> AgencyMonth:
-    """The month (year, month) of an agency from its day lines, output sums and plan lines.
+    """The month (year, month) of an agency from its days per state, output sums and plan
+    lines.
 
     ``asn_ids`` is the agency's list of ASN: each appears even with neither plan nor
     entries (every due day missing); an ASN found only in the other inputs appears too.
     Days must lie in the month (KinerjaInputError "outside_month"), states be known
-    ("unknown_state"), counts be 1 or more ("no_entries"), quantities and units be as an
-    EntryLine's; plan lines are taken to be the month's.
+    ("unknown_state"), each day have a count of 1 or more ("no_entries"), quantities
+    (planned too) and units be as an EntryLine's (a float is a TypeError); plan lines are
+    taken to be the month's.
     """
     first, last = month_days(month)
     working = working_days(month, calendar)
     due = tuple(day for day in working if day <= today)
-    kind_of = dict.fromkeys((first + timedelta(days=n) for n in range(last.day)), _DAY_OFF)
-    kind_of.update(dict.fromkeys(working, _NOT_YET_DUE))
-    kind_of.update(dict.fromkeys(due, _DUE))
+    of_month = frozenset(first + timedelta(days=n) for n in range(last.day))
+    due_set = frozenset(due)
+    days_off = of_month.difference(working)
 
-    # One pass over ASN × days, a few dictionary and set operations each: this loop is
-    # what an agency of thousands of ASN costs.
-    reported_of: dict[int, set[date]] = defaultdict(set)
-    approved_of: dict[int, set[date]] = defaultdict(set)
-    off_entries: dict[int, int] = defaultdict(int)
-    for asn_id, day, state, entries in days:
-        kind = kind_of.get(day)
-        if kind is None:
-            raise _outside(day, first)
-        if state not in STATES or type(entries) is not int or entries < 1:
-            _check_state(state)
-            _check_count(entries)
-        reported = reported_of[asn_id]  # listed, even with returned entries only
+    # One pass per ASN and state; the days of each are taken as a set, so that the
+    # cost is set operations in C, not a Python step per day.
+    reported_of: dict[int, set[date]] = {}
+    approved_of: dict[int, set[date]] = {}
+    off_entries: dict[int, int] = {}
+    for asn_id, state, held_days, entries in days:
+        held = set(held_days)
+        if not held <= of_month:
+            raise _outside(min(held - of_month), first)
+        _check_state(state)
+        _check_counts(held_days, entries)
+        reported = reported_of.get(asn_id)
+        if reported is None:  # listed, even with returned entries only
+            reported = reported_of[asn_id] = set()
         if state == RETURNED:
             continue
-        if kind == _DUE:
-            reported.add(day)
-            if state == APPROVED:
-                approved_of[asn_id].add(day)
-        elif kind == _DAY_OFF:
-            off_entries[asn_id] += entries
+        counted = held & due_set
+        reported |= counted
+        if state == APPROVED and counted:
+            approved_of.setdefault(asn_id, set()).update(counted)
+        if not held.isdisjoint(days_off):
+            off_entries[asn_id] = off_entries.get(asn_id, 0) + sum(
+                count for day, count in zip(held_days, entries, strict=True) if day in days_off
+            )
 
-    # One pass over the output sums (ASN × targets × units × states); each unit's
-    # spelling is compared and trimmed once.
-    outputs_of: dict[int, list[_Counted]] = defaultdict(list)
+    # One pass over the plans and one over the output sums (ASN × targets × units ×
+    # states), each added straight into its ASN's line; each unit's spelling is compared
+    # and trimmed once.
+    lines_of: dict[int, _Lines] = {}
     spelt: dict[str, tuple[str, str]] = {}
+    for asn_id, target_key, unit, planned in plans:
+        if type(planned) is not Decimal or not planned.is_finite() or planned < 0:
+            _check_quantity(planned, "planned")
+        unit_as = spelt.get(unit)
+        if unit_as is None:
+            _check_unit(unit)
+            unit_as = spelt[unit] = (unit_key(unit), unit.strip())
+        lines = lines_of.get(asn_id)
+        if lines is None:
+            lines = lines_of[asn_id] = {}
+        key = (target_key, unit_as[0])
+        line = lines.get(key)
+        if line is None:
+            lines[key] = _Line(ZERO + planned, unit_as[1])
+        else:
+            line.plan(planned, unit_as[1])
     seen: set[int] = set()
-    for asn_id, target_key, unit, state, quantity, entries, first_day in outputs:
+    for asn_id, target_key, unit, state, quantity, count, first_day in outputs:
         if not first <= first_day <= last:
             raise _outside(first_day, first)
-        if state not in STATES or type(entries) is not int or entries < 1:
+        if state not in STATES or type(count) is not int or count < 1:
             _check_state(state)
-            _check_count(entries)
-        _check_quantity(quantity, "quantity")
+            _check_count(count)
+        if type(quantity) is not Decimal or not quantity.is_finite() or quantity < 0:
+            _check_quantity(quantity, "quantity")
         unit_as = spelt.get(unit)
         if unit_as is None:
             _check_unit(unit)
             unit_as = spelt[unit] = (unit_key(unit), unit.strip())
         seen.add(asn_id)
-        if state != RETURNED:
-            outputs_of[asn_id].append((target_key, unit_as, state == APPROVED, quantity, first_day))
-    plans_of: dict[int, list[PlanLine]] = defaultdict(list)
-    for plan in plans:
-        plans_of[plan.asn_id].append(plan)
+        if state == RETURNED:
+            continue
+        lines = lines_of.get(asn_id)
+        if lines is None:
+            lines = lines_of[asn_id] = {}
+        key = (target_key, unit_as[0])
+        line = lines.get(key)
+        if line is None:
+            line = lines[key] = _Line()
+        line.count(state == APPROVED, quantity, first_day, unit_as[1])
 
     # An ASN with only returned entries appears (as he did from single entries).
-    everyone = sorted(set(asn_ids) | reported_of.keys() | seen | plans_of.keys())
+    nothing: set[date] = set()
+    everyone = sorted(set(asn_ids) | reported_of.keys() | seen | lines_of.keys())
     asns = tuple(
         _asn_month(
             asn_id,
-            reported_of.get(asn_id, set()),
-            approved_of.get(asn_id, set()),
+            reported_of.get(asn_id, nothing),
+            approved_of.get(asn_id, nothing),
             off_entries.get(asn_id, 0),
-            outputs_of.get(asn_id, ()),
-            plans_of.get(asn_id, ()),
+            lines_of.get(asn_id, {}),
             working,
             due,
         )
@@ -497,14 +548,14 @@ def summarise(
     )
 
 
-def aggregate(entries: Iterable[EntryLine]) -> tuple[list[DayLine], list[OutputSum]]:
+def aggregate(entries: Iterable[EntryLine]) -> tuple[list[StateDays], list[OutputSum]]:
     """Single entries as ``summarise`` takes them: what the GROUP BY of the database gives
-    (one DayLine per ASN, day and state; one OutputSum per ASN, target key, unit as
-    spelt and state), in the order first met."""
-    day_counts: dict[tuple[int, date, str], int] = defaultdict(int)
+    (one StateDays per ASN and state, its days in order; one OutputSum per ASN, target
+    key, unit as spelt and state, in the order first met)."""
+    day_counts: dict[tuple[int, str], dict[date, int]] = defaultdict(lambda: defaultdict(int))
     sums: dict[tuple[int, str | None, str, str], tuple[Decimal, int, date]] = {}
     for entry in entries:
-        day_counts[(entry.asn_id, entry.day, entry.state)] += 1
+        day_counts[(entry.asn_id, entry.state)][entry.day] += 1
         key = (entry.asn_id, entry.target_key, entry.unit, entry.state)
         if key in sums:
             total, count, first_day = sums[key]
@@ -512,7 +563,8 @@ def aggregate(entries: Iterable[EntryLine]) -> tuple[list[DayLine], list[OutputS
         else:
             sums[key] = (entry.quantity, 1, entry.day)
     days = [
-        DayLine(asn_id, day, state, count) for (asn_id, day, state), count in day_counts.items()
+        StateDays(asn_id, state, sorted(counts), [counts[day] for day in sorted(counts)])
+        for (asn_id, state), counts in day_counts.items()
     ]
     outputs = [
         OutputSum(asn_id, target_key, unit, state, total, count, first_day)

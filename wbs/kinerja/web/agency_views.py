@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 from flask import abort, render_template, request
 from flask_babel import gettext as _
@@ -17,6 +18,7 @@ from wbs.app_context import db_session, settings
 from wbs.i18n import date_text, decimal_text
 from wbs.kinerja import data
 from wbs.kinerja.data import Month
+from wbs.kinerja.monthly import AsnMonth
 from wbs.kinerja.web import blueprint
 from wbs.kinerja.web.access import check_reads_agency
 from wbs.models import Agency
@@ -53,9 +55,9 @@ def chosen_month(today: date) -> tuple[Month, str | None]:
 
 
 def percent_cells() -> Callable[[Decimal | None], Markup]:
-    """What a percent cell shows: "45.45 %", or a dash for none. Remembered per value:
-    a table of a thousand ASN repeats the same few hundred percents, and a Jinja macro
-    per cell cost more than the figures behind the page."""
+    """What a percent cell shows: "45,45 %" in the reader's language, or a dash for none.
+    Remembered per value: a table of a thousand ASN repeats the same few hundred
+    percents."""
     none = Markup('<span class="missing">—</span>')
     shown: dict[Decimal, Markup] = {}
 
@@ -70,6 +72,17 @@ def percent_cells() -> Callable[[Decimal | None], Markup]:
     return cell
 
 
+class AsnLine(NamedTuple):
+    """One ASN's row of the table, its percent cells made here: a function called per
+    cell from the template (through Jinja's context) cost more than the figures behind
+    a table of a thousand ASN."""
+
+    month: AsnMonth
+    person: data.AsnRow | None
+    attendance: Markup
+    output: Markup
+
+
 @blueprint.get("/agency/<int:agency_id>")
 @requires()
 def agency_month(officer: Officer, agency_id: int) -> tuple[str, int]:
@@ -80,6 +93,7 @@ def agency_month(officer: Officer, agency_id: int) -> tuple[str, int]:
         abort(404)
     month, problem = chosen_month(settings().today())
     summary, people = data.agency_month(session, agency_id, month, settings().today())
+    percent = percent_cells()
     page = render_template(
         "kinerja/agency_month.html",
         agency=agency,
@@ -88,9 +102,17 @@ def agency_month(officer: Officer, agency_id: int) -> tuple[str, int]:
         month_label=date_text(date(month[0], month[1], 1), "MMMM y"),
         problem=problem,
         summary=summary,
-        people=people,
         approved_days=sum(asn.approved_days for asn in summary.asns),
+        rows=[
+            AsnLine(
+                asn,
+                people.get(asn.asn_id),
+                percent(asn.attendance_percent),
+                percent(asn.output_percent),
+            )
+            for asn in summary.asns
+        ],
+        percent=percent,
         targets=data.target_names(session, [line.target_key for line in summary.outputs]),
-        percent=percent_cells(),
     )
     return page, 400 if problem else 200

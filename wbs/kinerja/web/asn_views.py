@@ -123,7 +123,8 @@ def home(officer: Officer) -> BaseResponse | str:
     summary = month_input.summary(today).asns[0]
     counts: dict[date, int] = defaultdict(int)
     for line in month_input.days:
-        counts[line.day] += line.entries
+        for day, entries_of_day in zip(line.days, line.entries, strict=True):
+            counts[day] += entries_of_day
     missing = set(summary.missing_days)
     lines = []
     for offset in range((last - first).days + 1):
