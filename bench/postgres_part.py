@@ -20,7 +20,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.engine import make_url
 
-from wbs import create_app, staff_sessions
+from wbs import create_app, staff_sessions, worker_heap
 from wbs.app_context import database
 from wbs.installation import now_utc
 from wbs.settings import Settings, normalise_database_url
@@ -62,6 +62,7 @@ def logged_in_client(url: str, staff_id: int) -> Iterator[tuple[Flask, FlaskClie
             secret_key=secrets.token_hex(32),
         )
         app = create_app(settings)
+        worker_heap.settle()  # as a gunicorn worker does once the app is loaded
         try:
             idle = timedelta(minutes=settings.staff_idle_minutes)
             with database(app).session() as session:

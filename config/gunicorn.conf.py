@@ -22,6 +22,15 @@ preload_app = False
 # (tests, benchmarks, two Pemda on one host) would share; nothing here uses it.
 control_socket_disable = True
 
+
+def post_worker_init(worker: object) -> None:
+    """The app is loaded: keep its objects out of the cycle collector's sweeps
+    (wbs/worker_heap.py)."""
+    from wbs import worker_heap
+
+    worker_heap.settle()
+
+
 accesslog = "-" if os.environ.get("WBS_ACCESS_LOG") == "1" else None
 access_log_format = '"%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 errorlog = "-"

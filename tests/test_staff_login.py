@@ -29,11 +29,11 @@ from tests.staff_helpers import (
     submit_password,
     totp_code,
 )
-from wbs import create_app
+from wbs import create_app, staff_sessions
 from wbs.app_context import database
 from wbs.crypto import DecryptionError
 from wbs.demo_data import load_reference_data
-from wbs.installation import initialise, now_utc
+from wbs.installation import InitResult, initialise, now_utc
 from wbs.keyring import unwrap_for_officer
 from wbs.models import AuditEntry, Staff, StaffSession
 from wbs.settings import Settings
@@ -222,6 +222,35 @@ def test_an_idle_session_expires(short_idle_app: Flask) -> None:
     assert "/admin/login" in response.headers["Location"]
     with database(short_idle_app).session() as session:
         assert session.scalar(select(func.count()).select_from(StaffSession)) == 0
+
+
+def test_the_idle_expiry_slides_at_most_every_half_minute(
+    app: Flask, init_result: InitResult
+) -> None:
+    # A page read within SLIDE_STEP of the last slide writes nothing; a later one slides
+    # the expiry again (never past the session's maximum).
+    idle, maximum = timedelta(minutes=5), timedelta(hours=8)
+    began = now_utc()
+    with database(app).session() as session:
+        staff_id = session.scalars(select(Staff.id)).first()
+        assert staff_id is not None
+        cookie = staff_sessions.start(session, staff_id, "active", None, began, idle).token.encode()
+
+    def read_at(seconds: int) -> tuple[object, object]:
+        with database(app).session() as session:
+            opened = staff_sessions.resume(
+                session, cookie, began + timedelta(seconds=seconds), idle, maximum
+            )
+            assert opened is not None
+        with database(app).session() as session:
+            row = session.scalars(select(StaffSession)).one()
+            return row.last_seen_at, row.expires_at
+
+    assert read_at(10) == (began, began + idle)
+    assert read_at(29) == (began, began + idle)
+    moved = began + timedelta(seconds=31)
+    assert read_at(31) == (moved, moved + idle)
+    assert read_at(50) == (moved, moved + idle)
 
 
 def test_logout_ends_the_session_on_the_server(app: Flask, staff: FlaskClient) -> None:

@@ -118,10 +118,17 @@ def start(
     return opened
 
 
+# The idle expiry slides forward at most this often: a page read within it is not also
+# a write to the database (and a commit to wait for). The session therefore ends between
+# ``idle`` minus this and ``idle`` after the last request.
+SLIDE_STEP = timedelta(seconds=30)
+
+
 def resume(
     session: Session, cookie: str, now: datetime, idle: timedelta, maximum: timedelta
 ) -> OpenSession | None:
-    """The session behind a cookie, its idle expiry slid forward; None once ended."""
+    """The session behind a cookie, its idle expiry slid forward (at most once per
+    SLIDE_STEP); None once ended."""
     token = SessionToken.decode(cookie)
     if token is None:
         return None
@@ -136,8 +143,9 @@ def resume(
         opened.unit_key()
     except DecryptionError:
         return None
-    row.last_seen_at = now
-    row.expires_at = min(now + idle, row.created_at + maximum)
+    if now - row.last_seen_at >= SLIDE_STEP:
+        row.last_seen_at = now
+        row.expires_at = min(now + idle, row.created_at + maximum)
     return opened
 
 

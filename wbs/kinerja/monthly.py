@@ -238,12 +238,18 @@ def _percent(part: Decimal | int, whole: Decimal | int) -> Decimal | None:
 
 
 def _mean(values: Sequence[Decimal]) -> Decimal | None:
+    """The mean to 2 decimals, half up; None of nothing."""
     if not values:
         return None
     total = Decimal(0)
     for value in values:
         total = _EXACT.add(total, value)
     return _round2(_EXACT.divide(total, Decimal(len(values))))
+
+
+# An ASN's output percent, the mean of his few line percents: remembered, as _percent,
+# since the ASN of an agency share the same few combinations.
+_line_mean = lru_cache(maxsize=4096)(_mean)
 
 
 # --- days ------------------------------------------------------------------------------------
@@ -313,14 +319,15 @@ def _output_lines(lines: _Lines) -> tuple[OutputLine, ...]:
         shown = line.plan_spelling
         if shown is None and line.first_seen is not None:
             shown = line.first_seen[1]
+        planned = line.planned
         result.append(
             OutputLine(
-                target_key=key[0],
-                unit=shown or "",
-                planned=line.planned,
-                realised=line.realised,
-                pending=line.pending,
-                percent=None if line.planned is None else _percent(line.realised, line.planned),
+                key[0],
+                shown or "",
+                planned,
+                line.realised,
+                line.pending,
+                None if planned is None else _percent(line.realised, planned),
             )
         )
     return tuple(result)
@@ -378,18 +385,16 @@ def _asn_month(
     # ``reported`` holds due days only.
     missing = () if len(reported) == len(due) else tuple(d for d in due if d not in reported)
     return AsnMonth(
-        asn_id=asn_id,
-        working_days=len(working),
-        due_days=len(due),
-        reported_days=len(reported),
-        approved_days=len(approved),
-        missing_days=missing,
-        weekend_or_holiday_entries=weekend_or_holiday_entries,
-        outputs=lines,
-        attendance_percent=_percent(len(reported), len(due)),
-        output_percent=_mean(
-            [min(line.percent, HUNDRED) for line in lines if line.percent is not None]
-        ),
+        asn_id,
+        len(working),
+        len(due),
+        len(reported),
+        len(approved),
+        missing,
+        weekend_or_holiday_entries,
+        lines,
+        _percent(len(reported), len(due)),
+        _line_mean(tuple(min(line.percent, HUNDRED) for line in lines if line.percent is not None)),
     )
 
 
