@@ -53,11 +53,12 @@ NOVEMBER = (2026, 11)
 #
 # A made-up holiday on Wednesday 11. Working days: 2-6 (5), 9-13 without 11 (4),
 # 16-20 (5), 23-27 (5), 30 (1) = 20.
-# today = Tuesday 17: due working days 2 3 4 5 6 | 9 10 12 13 | 16 17 = 11.
+# today = Tuesday 17: due working days before today 2 3 4 5 6 | 9 10 12 13 | 16 = 10;
+# today is due only for an ASN who has reported it (ASN 20 has, ASN 10 has not).
 HOLIDAY = date(2026, 11, 11)
 CALENDAR = WorkingCalendar(holidays=frozenset({HOLIDAY}))
 TODAY = date(2026, 11, 17)
-DUE = [date(2026, 11, d) for d in (2, 3, 4, 5, 6, 9, 10, 12, 13, 16, 17)]
+DUE = [date(2026, 11, d) for d in (2, 3, 4, 5, 6, 9, 10, 12, 13, 16)]
 
 
 def nov(day: int) -> date:
@@ -173,7 +174,7 @@ def asn(result: AgencyMonth, asn_id: int) -> AsnMonth:
 def test_fixture_calendar_is_the_one_counted_by_hand() -> None:
     days = working_days(NOVEMBER, CALENDAR)
     assert len(days) == 20
-    assert [d for d in days if d <= TODAY] == DUE
+    assert [d for d in days if d < TODAY] == DUE
     assert nov(7).weekday() == 5 and HOLIDAY.weekday() == 2
 
 
@@ -181,14 +182,16 @@ def test_every_asn_appears_sorted_by_id() -> None:
     result = november()
     assert [a.asn_id for a in result.asns] == [10, 20, 30, 40]
     assert result.asn_count == 4
-    assert all(a.working_days == 20 and a.due_days == 11 for a in result.asns)
+    assert all(a.working_days == 20 for a in result.asns)
+    # Today counts as due for ASN 20 only, who reported it.
+    assert [a.due_days for a in result.asns] == [10, 11, 10, 10]
 
 
 def test_asn_with_plan_and_entries() -> None:
     # Reported (a submitted or approved entry on a due day): 2 3 5 6 9 = 5; day 4 holds
     # only a returned entry. Approved days: 2 3 6 9 = 4 (day 5 is only submitted).
-    # Missing: 4 10 12 13 16 17 = 6 (5 + 6 = 11 due). Sat 7 and Wed 11: 2 entries.
-    # Attendance 5 / 11 = 45.4545... → 45.45.
+    # Missing: 4 10 12 13 16 = 5 (5 + 5 = 10 due; today, 17, holds nothing: not yet due).
+    # Sat 7 and Wed 11: 2 entries. Attendance 5 / 10 = 50.00.
     #
     # ind:1 Dokumen: planned 10, realised 3 + 2 = 5, pending 1 + 1 + 2 = 4, 50.00 %.
     # ind:2 kegiatan: planned 4, realised 1 + 3 + 2 = 6 (the returned 2 not counted),
@@ -199,9 +202,10 @@ def test_asn_with_plan_and_entries() -> None:
     result = asn(november(), 10)
     assert result.reported_days == 5
     assert result.approved_days == 4
-    assert result.missing_days == (nov(4), nov(10), nov(12), nov(13), nov(16), nov(17))
+    assert result.due_days == 10
+    assert result.missing_days == (nov(4), nov(10), nov(12), nov(13), nov(16))
     assert result.weekend_or_holiday_entries == 2
-    assert result.attendance_percent == D("45.45")
+    assert result.attendance_percent == D("50.00")
     assert result.outputs == (
         OutputLine("ind:1", "Dokumen", D(10), D(5), D(4), D("50.00")),
         OutputLine("ind:2", "kegiatan", D(4), D(6), D(0), D("150.00")),
@@ -229,7 +233,7 @@ def test_asn_with_entries_and_no_plan() -> None:
 
 
 def test_asn_with_plan_and_no_entries_misses_every_due_day() -> None:
-    # ASN 30: 0 of 11 reported → 0.00 %; ind:1 planned 5, realised 0 → 0.00 %.
+    # ASN 30: 0 of 10 reported → 0.00 %; ind:1 planned 5, realised 0 → 0.00 %.
     result = asn(november(), 30)
     assert (result.reported_days, result.approved_days) == (0, 0)
     assert result.missing_days == tuple(DUE)
@@ -247,8 +251,8 @@ def test_asn_with_nothing_is_counted() -> None:
 
 
 def test_agency_totals() -> None:
-    # Due 4 × 11 = 44; reported 5 + 3 + 0 + 0 = 8; missing 6 + 8 + 11 + 11 = 36.
-    # Attendance 8 / 44 = 18.1818... → 18.18.
+    # Due 10 + 11 + 10 + 10 = 41 (today for ASN 20 only); reported 5 + 3 + 0 + 0 = 8;
+    # missing 5 + 8 + 10 + 10 = 33. Attendance 8 / 41 = 19.5121... → 19.51.
     # Output percent: mean of 75.00 (ASN 10) and 0.00 (ASN 30) = 37.50; 20 and 40 have none.
     # ind:1: planned 10 + 5 = 15, spelt as ASN 10's plan ("Dokumen"); realised 5 + 1 = 6;
     #   pending 4 + 2 = 6; 6 / 15 = 40.00 %.
@@ -256,9 +260,9 @@ def test_agency_totals() -> None:
     # no target, laporan: as ASN 10.
     result = november()
     assert result.month == NOVEMBER
-    assert (result.total_due_days, result.total_reported_days) == (44, 8)
-    assert result.total_missing_days == 36
-    assert result.attendance_percent == D("18.18")
+    assert (result.total_due_days, result.total_reported_days) == (41, 8)
+    assert result.total_missing_days == 33
+    assert result.attendance_percent == D("19.51")
     assert result.output_percent == D("37.50")
     assert result.outputs == (
         OutputLine("ind:1", "Dokumen", D(15), D(6), D(6), D("40.00")),
@@ -266,6 +270,24 @@ def test_agency_totals() -> None:
         OutputLine("sub:5", "km", D(0), D("12.5"), D(0), None),
         OutputLine(None, "laporan", None, D(1), D(0), None),
     )
+
+
+def test_today_is_due_once_reported_and_never_missing() -> None:
+    # Tuesday 17 is today. Without an entry it is neither due nor missing; a submitted
+    # entry makes it due and reported; a returned one leaves it as without.
+    def today_of(entries: list[EntryLine]) -> AsnMonth:
+        return month_summary(
+            entries, [], month=NOVEMBER, calendar=CALENDAR, today=TODAY, asn_ids=[1]
+        ).asns[0]
+
+    nothing = today_of([])
+    assert (nothing.due_days, nothing.reported_days) == (10, 0)
+    assert TODAY not in nothing.missing_days
+    written = today_of([EntryLine(1, TODAY, None, "laporan", D(1), SUBMITTED)])
+    assert (written.due_days, written.reported_days, len(written.missing_days)) == (11, 1, 10)
+    assert written.attendance_percent == D("9.09")  # 1 of 11
+    returned = today_of([EntryLine(1, TODAY, None, "laporan", D(1), RETURNED)])
+    assert (returned.due_days, returned.reported_days) == (10, 0)
 
 
 def test_percents_round_half_up() -> None:

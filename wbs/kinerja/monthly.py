@@ -27,8 +27,9 @@ Choices made here (ours, not a regulation's):
   is submitted or approved. A day whose entries were all returned is *not* reported until
   an entry is submitted again: the supervisor sent it back, so the report is not there.
 - **Approved day.** A due working day holding at least one approved entry.
-- **Due day.** A working day of the month up to and including ``min(today, month end)``;
-  today is due, so a report not yet written today shows as missing.
+- **Due day.** A working day of the month before ``today``, and today itself once it is
+  reported: the day is not over, so an ASN who has not written today's report yet is
+  not shown as missing it (at 07:00 he could not have), but one who has is counted.
 - **Weekend and holiday entries** are allowed and shown (``weekend_or_holiday_entries``
   counts the submitted and approved ones); their output counts, but they never fill a
   missing working day.
@@ -380,20 +381,22 @@ def _asn_month(
     output_lines: _Lines,
     working: tuple[date, ...],
     due: tuple[date, ...],
+    today: date,
 ) -> AsnMonth:
     lines = _output_lines(output_lines) if output_lines else ()
-    # ``reported`` holds due days only.
-    missing = () if len(reported) == len(due) else tuple(d for d in due if d not in reported)
+    # ``reported`` holds days of ``due`` and today (when a working day) only.
+    due_days = len(due) + (today in reported)
+    missing = () if len(reported) == due_days else tuple(d for d in due if d not in reported)
     return AsnMonth(
         asn_id,
         len(working),
-        len(due),
+        due_days,
         len(reported),
         len(approved),
         missing,
         weekend_or_holiday_entries,
         lines,
-        _percent(len(reported), len(due)),
+        _percent(len(reported), due_days),
         _line_mean(tuple(min(line.percent, HUNDRED) for line in lines if line.percent is not None)),
     )
 
@@ -445,9 +448,10 @@ def summarise(
     """
     first, last = month_days(month)
     working = working_days(month, calendar)
-    due = tuple(day for day in working if day <= today)
+    due = tuple(day for day in working if day < today)  # and today, once reported
     of_month = frozenset(first + timedelta(days=n) for n in range(last.day))
-    due_set = frozenset(due)
+    # The days a report counts on: the due days, and today when it is a working day.
+    countable = frozenset(day for day in working if day <= today)
     days_off = of_month.difference(working)
 
     # One pass per ASN and state; the days of each are taken as a set, so that the
@@ -466,7 +470,7 @@ def summarise(
             reported = reported_of[asn_id] = set()
         if state == RETURNED:
             continue
-        counted = held & due_set
+        counted = held & countable
         reported |= counted
         if state == APPROVED and counted:
             approved_of.setdefault(asn_id, set()).update(counted)
@@ -533,6 +537,7 @@ def summarise(
             lines_of.get(asn_id, {}),
             working,
             due,
+            today,
         )
         for asn_id in everyone
     )
