@@ -191,7 +191,7 @@ def test_the_agency_month_shows_the_hand_worked_figures(
     ]
     # Output per target, with the indicator's and the sub kegiatan's names.
     assert row(page, "Cakupan imunisasi") == [
-        "Cakupan imunisasi (1.02.02)",
+        "1.02.02 · Cakupan imunisasi (%)",
         "Dokumen",
         "15",
         "6",

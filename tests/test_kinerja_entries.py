@@ -18,6 +18,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
+from babel.dates import format_date
 from flask import Flask
 from flask.testing import FlaskClient
 from PIL import Image
@@ -267,9 +268,26 @@ def test_photo_flags_no_location_and_a_second_upload_is_a_duplicate(
         assert [flag["kind"] for flag in flags] == ["no_location", "duplicate"]
         assert flags[1]["photo_id"] == first.id
         assert flags[1]["bits"] == 0
+        first_id = first.id
     text = page(budi.get(DAY))
-    assert "The photo does not say where it was taken." in text
-    assert "The same picture as an earlier photo." in text
+    # The review page's wording (wbs/kinerja/web/flag_words.py).
+    assert "No location in the photo" in text
+    assert (
+        f"Same picture as photo #{first_id} (entry of "
+        f"{format_date(TODAY, 'medium', locale='en')})" in text
+    )
+
+
+def test_target_labels_name_indicators_and_sub_kegiatan_and_skip_no_target(
+    app: Flask, world: dict[str, int]
+) -> None:
+    indicator, node = f"ind:{world['ind_sub1']}", f"node:{world['sub2']}"
+    with database(app).session() as session:
+        labels = entries.target_labels(session, [None, "", indicator, node, "ind:999999", "x:1"])
+    assert labels == {
+        indicator: "1.02.02.2.01.0001 · Balita diimunisasi (orang)",
+        node: "1.02.02.2.01.0002 Posyandu",
+    }
 
 
 @pytest.mark.parametrize(
@@ -545,9 +563,10 @@ def test_plan_lines_are_added_changed_and_removed(
 def test_the_month_shows_missing_due_days_holidays_and_output_against_plan(
     app: Flask, world: dict[str, int], budi: FlaskClient
 ) -> None:
-    """1-7 December 2026: Tuesday 1 to Friday 4 and Monday 7 are due (5 and 6 are the
-    weekend). Budi files the 1st (approved, 3 dokumen) and the 3rd (submitted); the
-    2nd, 4th and 7th are missing. Plan: 10 dokumen, so 30 % achieved."""
+    """1-7 December 2026, today the 7th: Tuesday 1 to Friday 4 are due (5 and 6 are the
+    weekend; today, Monday 7, is due once reported). Budi files the 1st (approved, 3
+    dokumen) and the 3rd (submitted); the 2nd and 4th are missing, today is not (yet):
+    2 of 4 reported. Plan: 10 dokumen, so 30 % achieved."""
     token = csrf_token(budi, "/kinerja/plan")
     budi.post(
         "/kinerja/plan?month=2026-12",
@@ -564,11 +583,11 @@ def test_the_month_shows_missing_due_days_holidays_and_output_against_plan(
     missing_rows = re.findall(
         r'<tr class="overdue">\s*<th scope="row"><a href="/kinerja/day/([\d-]+)"', text
     )
-    assert missing_rows == ["2026-12-02", "2026-12-04", "2026-12-07"]
+    assert missing_rows == ["2026-12-02", "2026-12-04"]
     assert "Holiday: Hari Raya Natal" in text
     assert text.count("Weekend") >= 8
     assert "Approved" in text and "Submitted, waiting for review" in text
-    assert re.search(r"Days reported</dt><dd>2 \(40 %\)", text)
+    assert re.search(r"Days reported</dt><dd>2 \(50 %\)", text)
     assert re.search(r"Output against plan</dt><dd>30 %", text)
     # Future days are not links and not missing.
     assert "/kinerja/day/2026-12-08" not in text

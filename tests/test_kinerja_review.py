@@ -9,6 +9,7 @@ import re
 from datetime import date, datetime
 from decimal import Decimal
 
+import pytest
 from babel.dates import format_date
 from flask import Flask
 from flask.testing import FlaskClient
@@ -352,6 +353,41 @@ def test_flags_are_shown_in_plain_words_with_the_photo_facts(
     assert "1.1 km" in words
     # The photo without flags says so; the raw kinds never show.
     assert "Nothing unusual found" in words and "too_old" not in body
+
+
+def test_the_asn_reads_the_same_flag_sentences_as_his_atasan(
+    app: Flask, init_result: InitResult, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("wbs.kinerja.web.asn_pages.now_utc", lambda: NOW)
+    ids = people(app, init_result)
+    earlier_photo = add_photo(app, add_day(app, ids["ani"], EARLIER_DAY)[0], ids["ani"], [])
+    add_photo(
+        app,
+        add_day(app, ids["ani"], DAY)[0],
+        ids["ani"],
+        [
+            {"kind": "no_time"},
+            {"kind": "taken_after_upload", "hours": 5},
+            {"kind": "too_far", "metres": 850},
+            {"kind": "duplicate", "photo_id": earlier_photo, "bits": 3},
+        ],
+    )
+    review_page = logged_in(app, "atasan").get(review_path(ids["ani"])).get_data(as_text=True)
+    day_page = logged_in(app, "ani").get(f"/kinerja/day/{DAY.isoformat()}")
+    assert day_page.status_code == 200
+    flag_list = re.search(r'<ul class="photo-flags"[^>]*>(.*?)</ul>', review_page, re.S)
+    assert flag_list
+    on_review = [text(item) for item in re.findall(r"<li>(.*?)</li>", flag_list.group(1))]
+    on_day = [
+        text(item)
+        for item in re.findall(r'<li class="flag">(.*?)</li>', day_page.get_data(as_text=True))
+    ]
+    assert on_day == on_review
+    assert (
+        f"Nearly the same picture as photo #{earlier_photo} (entry of "
+        f"{format_date(EARLIER_DAY, 'medium', locale='en')})" in on_day
+    )
+    assert "850 m from the stated place" in on_day and len(on_day) == 4
 
 
 def test_the_photo_streams_to_those_who_may_see_it(app: Flask, init_result: InitResult) -> None:

@@ -40,8 +40,6 @@ from wbs.models import (
     ActivityPhoto,
     ActivityPlan,
     AsnProfile,
-    Indicator,
-    PerformanceNode,
     Staff,
 )
 
@@ -302,37 +300,6 @@ def has_asn(session: Session, agency_id: int) -> bool:
         )
         is not None
     )
-
-
-def target_names(session: Session, keys: Iterable[str | None]) -> dict[str, str]:
-    """A readable name per target key: "ind:<id>" the indicator's name (and its node's
-    code), "node:<id>" the sub kegiatan's code and name. Unknown keys are left out."""
-    indicator_ids: set[int] = set()
-    node_ids: set[int] = set()
-    for key in keys:
-        kind, _, number = (key or "").partition(":")
-        if not number.isdecimal():
-            continue
-        if kind == "ind":
-            indicator_ids.add(int(number))
-        elif kind == "node":
-            node_ids.add(int(number))
-    names: dict[str, str] = {}
-    if indicator_ids:
-        for indicator_id, name, code in session.execute(
-            select(Indicator.id, Indicator.name, PerformanceNode.code)
-            .join(PerformanceNode, PerformanceNode.id == Indicator.node_id)
-            .where(Indicator.id.in_(indicator_ids))
-        ):
-            names[f"ind:{indicator_id}"] = f"{name} ({code})"
-    if node_ids:
-        for node_id, name, code in session.execute(
-            select(PerformanceNode.id, PerformanceNode.name, PerformanceNode.code).where(
-                PerformanceNode.id.in_(node_ids)
-            )
-        ):
-            names[f"node:{node_id}"] = f"{code} {name}"
-    return names
 
 
 # --- the review queue -------------------------------------------------------------------

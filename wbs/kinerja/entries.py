@@ -480,9 +480,10 @@ def target_options(session: Session, profile: AsnProfile) -> list[TargetOption]:
     return options
 
 
-def target_labels(session: Session, keys: Iterable[str]) -> dict[str, str]:
+def target_labels(session: Session, keys: Iterable[str | None]) -> dict[str, str]:
     """A label for each target key that names an existing indicator or node, active or
-    not (past entries keep their target); unknown keys are left out."""
+    not (past entries keep their target): "ind:<id>" as "code · name (unit)" and
+    "node:<id>" as "code name". Unknown keys, None and "" (no target) are left out."""
     indicator_ids: set[int] = set()
     node_ids: set[int] = set()
     for key in keys:

@@ -89,15 +89,6 @@ def flag_record(flag: PhotoFlag) -> dict[str, object]:
     return record
 
 
-def stored_flags(photo: ActivityPhoto) -> list[dict[str, object]]:
-    """The flags of a stored photo (list of {"kind": ..., details}); [] when unreadable."""
-    try:
-        value = json.loads(photo.flags or "[]")
-    except ValueError:
-        return []
-    return [item for item in value if isinstance(item, dict) and "kind" in item]
-
-
 def store_photo(
     session: Session,
     entry: ActivityEntry,

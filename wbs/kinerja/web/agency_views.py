@@ -16,7 +16,7 @@ from markupsafe import Markup
 
 from wbs.app_context import db_session, settings
 from wbs.i18n import date_text, decimal_text
-from wbs.kinerja import data
+from wbs.kinerja import data, entries
 from wbs.kinerja.data import Month
 from wbs.kinerja.monthly import AsnMonth
 from wbs.kinerja.web import blueprint
@@ -113,6 +113,6 @@ def agency_month(officer: Officer, agency_id: int) -> tuple[str, int]:
             for asn in summary.asns
         ],
         percent=percent,
-        targets=data.target_names(session, [line.target_key for line in summary.outputs]),
+        targets=entries.target_labels(session, [line.target_key for line in summary.outputs]),
     )
     return page, 400 if problem else 200

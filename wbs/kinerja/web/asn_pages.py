@@ -1,6 +1,6 @@
 """What the ASN's own e-Kinerja pages (issue 7) share: the clock, his profile, the day
 and month in the address, the evidence rules and uploads of a request, and how a
-stored time and a photo flag read."""
+stored time reads. How a photo flag reads is in flag_words.py."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 
 from flask import abort, request
 from flask_babel import format_date
-from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 
 from wbs.app_context import settings
@@ -82,26 +81,3 @@ def local_time(moment: datetime) -> str:
     zone = ZoneInfo(settings().timezone)
     local = moment.replace(tzinfo=UTC).astimezone(zone)
     return f"{format_date(local.date(), 'medium')} {local:%H:%M} {local.tzname()}"
-
-
-def flag_text(flag: dict[str, object]) -> str:
-    """One photo flag (photo_store.flag_record) as a sentence for the ASN and his atasan."""
-    kind = flag.get("kind")
-    if kind == "no_time":
-        return _("The photo does not say when it was taken.")
-    if kind == "no_location":
-        return _("The photo does not say where it was taken.")
-    if kind == "too_old":
-        return _("Taken %(hours)s hours before it was uploaded.", hours=flag.get("hours"))
-    if kind == "taken_after_upload":
-        return _(
-            "Its time is %(hours)s hours after the upload: the camera's clock may be wrong.",
-            hours=flag.get("hours"),
-        )
-    if kind == "other_day":
-        return _("Taken on another day: %(day)s.", day=flag.get("day"))
-    if kind == "too_far":
-        return _("Taken %(metres)s m from the position stated.", metres=flag.get("metres"))
-    if kind == "duplicate":
-        return _("The same picture as an earlier photo.")
-    return str(kind)

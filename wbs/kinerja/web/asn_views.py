@@ -35,7 +35,6 @@ from wbs.kinerja.web.asn_pages import (
     clock,
     day_or_404,
     evidence_rules,
-    flag_text,
     local_time,
     month_text,
     own_profile_or_404,
@@ -52,6 +51,7 @@ from wbs.kinerja.web.entry_forms import (
     entry_fields,
     photo_message,
 )
+from wbs.kinerja.web.flag_words import photo_flag_texts
 from wbs.models import ActivityDay, ActivityEntry, ActivityPhoto, AsnProfile
 from wbs.sakip.numbers_input import format_number_input
 from wbs.sakip.web.tree_forms import csrf_refused
@@ -142,7 +142,7 @@ def home(officer: Officer) -> BaseResponse | str:
                 future=day > today,
             )
         )
-    labels = entries.target_labels(session, [o.target_key or "" for o in summary.outputs])
+    labels = entries.target_labels(session, [o.target_key for o in summary.outputs])
     return render_template(
         "kinerja/home.html",
         profile=profile,
@@ -192,9 +192,9 @@ def _day_page(
         entries.check_day_open(day_row, the_day, today)
     except (DayApproved, DayNotOpen) as refused:
         closed_reason = refused.reason
-    flags = {
-        photo.id: photo_store.stored_flags(photo) for items in photos.values() for photo in items
-    }
+    flags = photo_flag_texts(
+        session, profile.staff_id, (photo for items in photos.values() for photo in items)
+    )
     body = render_template(
         "kinerja/day.html",
         profile=profile,
@@ -214,7 +214,6 @@ def _day_page(
         local_time=local_time,
         max_files=settings().max_files,
         number_text=format_number_input,
-        flag_text=flag_text,
         previous_day=the_day - timedelta(days=1),
         next_day=the_day + timedelta(days=1) if the_day < today else None,
     )

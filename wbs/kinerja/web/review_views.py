@@ -22,24 +22,16 @@ from werkzeug.wrappers import Response as BaseResponse
 from wtforms import HiddenField, SubmitField, TextAreaField
 
 from wbs.app_context import db_session, settings
-from wbs.i18n import date_text, decimal_text
+from wbs.i18n import date_text
 from wbs.installation import now_utc
 from wbs.kinerja import data, reviews
 from wbs.kinerja.data import DayEntry
-from wbs.kinerja.photo_evidence import (
-    DUPLICATE,
-    NO_LOCATION,
-    NO_TIME,
-    OTHER_DAY,
-    TAKEN_AFTER_UPLOAD,
-    TOO_FAR,
-    TOO_OLD,
-    PhotoFlag,
-    distance_m,
-)
+from wbs.kinerja.entries import target_labels
+from wbs.kinerja.photo_evidence import distance_m
 from wbs.kinerja.photo_store import photo_chunks
 from wbs.kinerja.web import blueprint
 from wbs.kinerja.web.access import check_sees_person, may_review, profile_or_404
+from wbs.kinerja.web.flag_words import distance_text, photo_flag_texts
 from wbs.models import ActivityDay, ActivityPhoto, AsnProfile, Staff
 from wbs.sakip.web.form_pages import form_page
 from wbs.staff_auth import Officer, record, requires
@@ -126,64 +118,6 @@ def _local(moment: datetime) -> str:
     return f"{date_text(local.date())}, {local:%H:%M} {local.tzname()}"
 
 
-def _distance(metres: float) -> str:
-    if metres >= 1000:
-        return _("%(km)s km", km=decimal_text(metres / 1000, "#,##0.#"))
-    return _("%(m)s m", m=decimal_text(round(metres), "#,##0"))
-
-
-def _span(hours: float) -> str:
-    if hours >= 48:
-        return _("%(days)d days", days=int(hours // 24))
-    if hours >= 2:
-        return _("%(hours)d hours", hours=int(hours))
-    return _("%(minutes)d min", minutes=int(hours * 60))
-
-
-# Whose entry the earlier photo of a duplicate is in: none (no longer stored), the same
-# ASN's, another ASN's; by (the same picture to the bit, whose).
-_GONE, _OWN, _OTHERS = "gone", "own", "others"
-_DUPLICATE_TEXTS = {
-    (True, _GONE): _l("Same picture as photo #%(id)d (no longer stored)"),
-    (False, _GONE): _l("Nearly the same picture as photo #%(id)d (no longer stored)"),
-    (True, _OWN): _l("Same picture as photo #%(id)d (entry of %(day)s)"),
-    (False, _OWN): _l("Nearly the same picture as photo #%(id)d (entry of %(day)s)"),
-    (True, _OTHERS): _l("Same picture as photo #%(id)d (another ASN's entry of %(day)s)"),
-    (False, _OTHERS): _l(
-        "Nearly the same picture as photo #%(id)d (another ASN's entry of %(day)s)"
-    ),
-}
-
-
-def flag_text(flag: PhotoFlag, staff_id: int, photo_days: dict[int, tuple[int, date]]) -> str:
-    """A flag in the supervisor's words."""
-    if flag.kind == NO_TIME:
-        return _("No capture time in the photo")
-    if flag.kind == NO_LOCATION:
-        return _("No location in the photo")
-    if flag.kind == TOO_OLD and flag.hours is not None:
-        return _("Taken %(span)s before the upload", span=_span(flag.hours))
-    if flag.kind == TAKEN_AFTER_UPLOAD and flag.hours is not None:
-        return _(
-            "Taken %(span)s after the upload: the phone's clock is wrong or the time was edited",
-            span=_span(flag.hours),
-        )
-    if flag.kind == OTHER_DAY and flag.day is not None:
-        return _("Taken on %(day)s, not on the day of the activity", day=date_text(flag.day))
-    if flag.kind == TOO_FAR and flag.metres is not None:
-        return _("%(distance)s from the stated place", distance=_distance(flag.metres))
-    if flag.kind == DUPLICATE and flag.photo_id is not None:
-        earlier = photo_days.get(flag.photo_id)
-        if earlier is None:
-            whose, day_text = _GONE, ""
-        else:
-            whose = _OWN if earlier[0] == staff_id else _OTHERS
-            day_text = date_text(earlier[1])
-        message = _DUPLICATE_TEXTS[flag.bits == 0, whose]
-        return str(message) % {"id": flag.photo_id, "day": day_text}
-    return _("Something to check: %(kind)s", kind=flag.kind)
-
-
 def _position(latitude: Decimal | None, longitude: Decimal | None) -> tuple[float, float] | None:
     if latitude is None or longitude is None:
         return None
@@ -192,11 +126,9 @@ def _position(latitude: Decimal | None, longitude: Decimal | None) -> tuple[floa
 
 def photo_views(session: Session, staff_id: int, entries: list[DayEntry]) -> dict[int, PhotoView]:
     """What the page shows of each photo of the day, by photo id."""
-    flags = {photo.id: data.parse_flags(photo.flags) for item in entries for photo in item.photos}
-    referenced = [
-        flag.photo_id for found in flags.values() for flag in found if flag.photo_id is not None
-    ]
-    photo_days = data.photo_days(session, referenced)
+    flags = photo_flag_texts(
+        session, staff_id, (photo for item in entries for photo in item.photos)
+    )
     views: dict[int, PhotoView] = {}
     for item in entries:
         site = _position(item.entry.latitude, item.entry.longitude)
@@ -209,8 +141,8 @@ def photo_views(session: Session, staff_id: int, entries: list[DayEntry]) -> dic
                 position=None if where is None else f"{where[0]:.6f}, {where[1]:.6f}",
                 distance=None
                 if where is None or site is None
-                else _distance(distance_m(where, site)),
-                flags=tuple(flag_text(flag, staff_id, photo_days) for flag in flags[photo.id]),
+                else distance_text(distance_m(where, site)),
+                flags=flags[photo.id],
             )
     return views
 
@@ -235,7 +167,7 @@ def _render_day(
         activity_day=day,
         entries=entries,
         photos=photo_views(session, day.staff_id, entries),
-        targets=data.target_names(session, [item.entry.target_key for item in entries]),
+        targets=target_labels(session, [item.entry.target_key for item in entries]),
         reviewable=reviews.reviewable(session, day),
         reviewer=reviewer,
         reviewed_at=None if day.reviewed_at is None else _local(day.reviewed_at),
