@@ -14,7 +14,7 @@ import html
 import io
 import json
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -41,7 +41,7 @@ from wbs.kinerja.entries import (
     day_problem,
     started_at_text,
 )
-from wbs.kinerja.photo_store import CHUNK_SIZE, signed_fingerprint
+from wbs.kinerja.photo_store import CHUNK_SIZE, COLLEAGUES_WINDOW, signed_fingerprint
 from wbs.kinerja.plans import plan_month_open
 from wbs.models import (
     ActivityDay,
@@ -276,6 +276,53 @@ def test_photo_flags_no_location_and_a_second_upload_is_a_duplicate(
         f"Same picture as photo #{first_id} (entry of "
         f"{format_date(TODAY, 'medium', locale='en')})" in text
     )
+
+
+def test_a_colleagues_photo_reused_in_the_same_agency_is_a_duplicate(
+    app: Flask, world: dict[str, int], budi: FlaskClient
+) -> None:
+    # Budi's photo of the 7th, then the same picture from Sari: while she works in
+    # another agency it is not compared; back in his agency it is (another ASN's entry);
+    # once his entry lies more than COLLEAGUES_WINDOW away it is not any more.
+    content = camera_photo()
+    assert post_entry(budi, photos=[(content, "jembatan.jpg")]).status_code == 302
+    with database(app).session() as session:
+        budis = session.scalars(select(ActivityPhoto)).one()
+        budis_id, budis_entry = budis.id, budis.entry_id
+
+    sari = logged_in(app, "sari")
+
+    def sari_uploads(day: str, agency: int) -> tuple[int, list[object]]:
+        """Her new photo's id, and the photos it is flagged as the same picture as."""
+        with database(app).session() as session:
+            profile = session.get(AsnProfile, world["sari"])
+            assert profile is not None
+            profile.agency_id, profile.node_id = agency, None
+        path = f"/kinerja/day/{day}"
+        assert post_entry(sari, path, photos=[(content, "sama.jpg")]).status_code == 302
+        with database(app).session() as session:
+            newest = session.scalars(
+                select(ActivityPhoto).order_by(ActivityPhoto.id.desc())
+            ).first()
+            assert newest is not None and newest.staff_id == world["sari"]
+            flags = json.loads(newest.flags)
+        return newest.id, [flag["photo_id"] for flag in flags if flag["kind"] == "duplicate"]
+
+    elsewhere, same_as = sari_uploads("2026-12-01", agency_id(app, "DISDIK"))
+    assert same_as == []
+    here, same_as = sari_uploads("2026-12-04", world["agency"])
+    assert same_as == [budis_id, elsewhere]
+    text = page(sari.get("/kinerja/day/2026-12-04"))
+    assert (
+        f"Same picture as photo #{budis_id} (another ASN's entry of "
+        f"{format_date(TODAY, 'medium', locale='en')})" in text
+    )
+    with database(app).session() as session:
+        entry = session.get(ActivityEntry, budis_entry)
+        assert entry is not None
+        entry.day = date(2026, 12, 3) - COLLEAGUES_WINDOW - timedelta(days=1)
+    # Only her own earlier photos of the same picture, now.
+    assert sari_uploads("2026-12-03", world["agency"])[1] == [elsewhere, here]
 
 
 def test_target_labels_name_indicators_and_sub_kegiatan_and_skip_no_target(

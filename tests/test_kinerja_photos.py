@@ -580,6 +580,19 @@ def test_each_earlier_photo_of_the_same_picture_is_named() -> None:
     ]
 
 
+def test_at_most_three_earlier_photos_are_named_the_first_found() -> None:
+    # A much-photographed place (the office front) must not bury the other flags.
+    mine = 0x0123_4567_89AB_CDEF
+    earlier = [(photo_id, mine) for photo_id in range(20, 30)]
+    flags = flag_photo(facts(fingerprint=mine, location=None), claim(), RULES, earlier)
+    assert kinds(flags) == [NO_LOCATION, DUPLICATE, DUPLICATE, DUPLICATE]
+    assert [f.photo_id for f in flags[1:]] == [20, 21, 22]
+    one = EvidenceRules(max_duplicate_flags=1)
+    assert [f.photo_id for f in flag_photo(facts(fingerprint=mine), claim(), one, earlier)] == [20]
+    with pytest.raises(ValueError):
+        EvidenceRules(max_duplicate_flags=0)
+
+
 def test_a_forwarded_copy_of_an_earlier_photo_is_flagged_as_duplicate() -> None:
     first = facts_of(camera_exif(), image=scene(7, (1600, 1200)), quality=95)
     shrunk = scene(7, (1600, 1200)).resize((1000, 750), Image.Resampling.BICUBIC)

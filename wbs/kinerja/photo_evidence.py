@@ -151,6 +151,9 @@ class EvidenceRules:
     max_distance_m: int = 500
     # Fingerprints at most this many bits apart are the same picture.
     duplicate_distance: int = 6
+    # At most this many earlier photos are named as the same picture (the first ones
+    # found): a photo of a much-photographed place must not bury the other flags.
+    max_duplicate_flags: int = 3
     # Zone in which naive EXIF times are read and the activity's day is counted
     # (WITA for Sulawesi; WIB or WIT elsewhere).
     timezone: str = "Asia/Makassar"
@@ -160,6 +163,8 @@ class EvidenceRules:
             raise ValueError("limits cannot be negative")
         if not 0 <= self.duplicate_distance <= 64:
             raise ValueError("duplicate_distance counts bits of a 64-bit fingerprint")
+        if self.max_duplicate_flags < 1:
+            raise ValueError("max_duplicate_flags must be 1 or more")
         ZoneInfo(self.timezone)  # raises ZoneInfoNotFoundError for an unknown zone
 
     @property
@@ -464,7 +469,8 @@ def flag_photo(
     """Everything about the photo a supervisor should check, in FLAG_KINDS order.
 
     ``earlier`` holds (photo id, fingerprint) of the photos already stored; a DUPLICATE
-    flag is given for each one within ``rules.duplicate_distance`` bits, in that order.
+    flag is given for each one within ``rules.duplicate_distance`` bits, in that order,
+    up to ``rules.max_duplicate_flags`` of them.
     An empty list means nothing looked wrong, not that the photo is genuine.
     """
     flags: list[PhotoFlag] = []
@@ -490,8 +496,12 @@ def flag_photo(
         metres = distance_m(location, claim.site)
         if metres > rules.max_distance_m:
             flags.append(PhotoFlag(TOO_FAR, metres=metres))
+    duplicates = 0
     for photo_id, fingerprint in earlier:
         bits = hamming(facts.fingerprint, fingerprint)
         if bits <= rules.duplicate_distance:
             flags.append(PhotoFlag(DUPLICATE, photo_id=photo_id, bits=bits))
+            duplicates += 1
+            if duplicates == rules.max_duplicate_flags:
+                break
     return flags

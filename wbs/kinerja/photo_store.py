@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import IO, Final
 
@@ -89,6 +89,34 @@ def flag_record(flag: PhotoFlag) -> dict[str, object]:
     return record
 
 
+# Photos of the agency's other ASN are compared when their entry is dated at most this
+# far from the new one's: a colleague's photo reused ("foto titipan") is caught, and an
+# upload does not read years of the agency's photos.
+COLLEAGUES_WINDOW: Final = timedelta(days=92)
+
+
+def earlier_fingerprints(session: Session, entry: ActivityEntry) -> list[tuple[int, int]]:
+    """(photo id, fingerprint) of the photos a new photo of ``entry`` is compared with, by
+    id: every earlier photo of the same ASN, and those of entries kept under the same
+    agency dated within COLLEAGUES_WINDOW of it (two indexed queries)."""
+    own = session.execute(
+        select(ActivityPhoto.id, ActivityPhoto.fingerprint).where(
+            ActivityPhoto.staff_id == entry.staff_id
+        )
+    )
+    colleagues = session.execute(
+        select(ActivityPhoto.id, ActivityPhoto.fingerprint)
+        .join(ActivityEntry, ActivityEntry.id == ActivityPhoto.entry_id)
+        .where(
+            ActivityEntry.agency_id == entry.agency_id,
+            ActivityEntry.day.between(entry.day - COLLEAGUES_WINDOW, entry.day + COLLEAGUES_WINDOW),
+            ActivityPhoto.staff_id != entry.staff_id,
+        )
+    )
+    found = {photo_id: fingerprint for photo_id, fingerprint in [*own, *colleagues]}
+    return sorted(found.items())
+
+
 def store_photo(
     session: Session,
     entry: ActivityEntry,
@@ -116,16 +144,11 @@ def store_photo(
     site = None
     if entry.latitude is not None and entry.longitude is not None:
         site = (float(entry.latitude), float(entry.longitude))
-    earlier = session.execute(
-        select(ActivityPhoto.id, ActivityPhoto.fingerprint)
-        .where(ActivityPhoto.staff_id == entry.staff_id)
-        .order_by(ActivityPhoto.id)
-    ).all()
     flags = flag_photo(
         facts,
         PhotoClaim(day=entry.day, site=site, uploaded_at=uploaded),
         rules,
-        [(row.id, row.fingerprint) for row in earlier],
+        earlier_fingerprints(session, entry),
     )
     photo = ActivityPhoto(
         entry_id=entry.id,
