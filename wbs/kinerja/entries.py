@@ -21,7 +21,7 @@ Choices made here:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from wbs.kinerja.refusals import FieldProblem, FieldsRefused
 from wbs.models import (
     ActivityDay,
     ActivityEntry,
@@ -91,23 +92,6 @@ class DayNotOpen(KinerjaRefused):
         self.reason = reason
 
 
-@dataclass(frozen=True)
-class Problem:
-    """What is wrong with one field: ``field`` is the form field's name, ``reason`` a
-    code the web layer phrases (see each check for the codes)."""
-
-    field: str
-    reason: str
-
-
-class EntryInvalid(ValueError):
-    """Typed values no entry or plan line can be made of."""
-
-    def __init__(self, problems: Sequence[Problem]) -> None:
-        super().__init__(", ".join(f"{p.field}: {p.reason}" for p in problems))
-        self.problems = tuple(problems)
-
-
 # --- typed values ----------------------------------------------------------------------
 
 
@@ -137,38 +121,40 @@ class CheckedEntry:
     started_at: str
 
 
-def check_quantity(text: str, field: str, problems: list[Problem]) -> Decimal | None:
+def check_quantity(text: str, field: str, problems: list[FieldProblem]) -> Decimal | None:
     """A positive quantity with at most 2 decimals, below 10^12. Codes: "required",
     "format", "places", "size", "not_positive"."""
     if not text.strip():
-        problems.append(Problem(field, "required"))
+        problems.append(FieldProblem(field, "required"))
         return None
     try:
         value = parse_number(text, places=QUANTITY_PLACES, integer_digits=QUANTITY_INTEGER_DIGITS)
     except NumberError as error:
-        problems.append(Problem(field, error.reason if error.reason != "empty" else "required"))
+        problems.append(
+            FieldProblem(field, error.reason if error.reason != "empty" else "required")
+        )
         return None
     if value <= 0:
-        problems.append(Problem(field, "not_positive"))
+        problems.append(FieldProblem(field, "not_positive"))
         return None
     return value
 
 
-def _coordinate(text: str, limit: int, field: str, problems: list[Problem]) -> Decimal | None:
+def _coordinate(text: str, limit: int, field: str, problems: list[FieldProblem]) -> Decimal | None:
     """Decimal degrees within ±limit, rounded to 6 places. Codes: "format", "range"."""
     match = _COORDINATE.fullmatch(text.strip())
     if match is None:
-        problems.append(Problem(field, "format"))
+        problems.append(FieldProblem(field, "format"))
         return None
     sign, whole, fraction = match.groups()
     try:
         value = Decimal(f"{'-' if sign in ('-', '−') else ''}{whole}.{fraction or '0'}")
     except InvalidOperation:  # pragma: no cover - the pattern lets digits only through
-        problems.append(Problem(field, "format"))
+        problems.append(FieldProblem(field, "format"))
         return None
     value = value.quantize(Decimal(1).scaleb(-COORDINATE_PLACES), rounding=ROUND_HALF_EVEN)
     if abs(value) > limit:
-        problems.append(Problem(field, "range"))
+        problems.append(FieldProblem(field, "range"))
         return None
     return value
 
@@ -183,47 +169,47 @@ def started_at_text(text: str) -> str | None:
 
 
 def check_entry(fields: EntryFields, allowed_targets: Iterable[str]) -> CheckedEntry:
-    """The entry the typed ``fields`` make, or EntryInvalid with every problem found.
+    """The entry the typed ``fields`` make, or FieldsRefused with every problem found.
 
     Codes by field: activity "required", "too_short", "too_long"; quantity as
     ``check_quantity``; unit "required", "too_long"; target_key "unknown"; place
     "too_long"; latitude/longitude "format", "range", "pair" (one without the other);
     started_at "format".
     """
-    problems: list[Problem] = []
+    problems: list[FieldProblem] = []
     activity = fields.activity.strip()
     if not activity:
-        problems.append(Problem("activity", "required"))
+        problems.append(FieldProblem("activity", "required"))
     elif len(activity) < ACTIVITY_MIN:
-        problems.append(Problem("activity", "too_short"))
+        problems.append(FieldProblem("activity", "too_short"))
     elif len(activity) > ACTIVITY_MAX:
-        problems.append(Problem("activity", "too_long"))
+        problems.append(FieldProblem("activity", "too_long"))
     quantity = check_quantity(fields.quantity, "quantity", problems)
     unit = check_unit(fields.unit, problems)
     target_key = fields.target_key.strip()
     if target_key and target_key not in set(allowed_targets):
-        problems.append(Problem("target_key", "unknown"))
+        problems.append(FieldProblem("target_key", "unknown"))
     place = fields.place.strip()
     if len(place) > PLACE_MAX:
-        problems.append(Problem("place", "too_long"))
+        problems.append(FieldProblem("place", "too_long"))
     latitude = longitude = None
     lat_text, lon_text = fields.latitude.strip(), fields.longitude.strip()
     if lat_text or lon_text:
         if not lat_text:
-            problems.append(Problem("latitude", "pair"))
+            problems.append(FieldProblem("latitude", "pair"))
         else:
             latitude = _coordinate(lat_text, 90, "latitude", problems)
         if not lon_text:
-            problems.append(Problem("longitude", "pair"))
+            problems.append(FieldProblem("longitude", "pair"))
         else:
             longitude = _coordinate(lon_text, 180, "longitude", problems)
     started_at = ""
     if fields.started_at.strip():
         started_at = started_at_text(fields.started_at) or ""
         if not started_at:
-            problems.append(Problem("started_at", "format"))
+            problems.append(FieldProblem("started_at", "format"))
     if problems or quantity is None:  # no problem means a quantity was read
-        raise EntryInvalid(problems)
+        raise FieldsRefused(problems)
     return CheckedEntry(
         activity=activity,
         quantity=quantity,
@@ -236,12 +222,12 @@ def check_entry(fields: EntryFields, allowed_targets: Iterable[str]) -> CheckedE
     )
 
 
-def check_unit(text: str, problems: list[Problem]) -> str:
+def check_unit(text: str, problems: list[FieldProblem]) -> str:
     unit = " ".join(text.split())
     if not unit:
-        problems.append(Problem("unit", "required"))
+        problems.append(FieldProblem("unit", "required"))
     elif len(unit) > UNIT_MAX:
-        problems.append(Problem("unit", "too_long"))
+        problems.append(FieldProblem("unit", "too_long"))
     return unit
 
 
@@ -312,7 +298,7 @@ def add_entry(
     now: datetime,
 ) -> ActivityEntry:
     """A new entry on ``day`` (flushed, so it has its id); the day is created or goes
-    back to "submitted". Raises DayApproved, DayNotOpen or EntryInvalid."""
+    back to "submitted". Raises DayApproved, DayNotOpen or FieldsRefused."""
     day_row = find_day(session, profile.staff_id, day)
     check_day_open(day_row, day, today)
     checked = check_entry(fields, allowed_targets)
@@ -346,7 +332,7 @@ def edit_entry(
 ) -> ActivityEntry:
     """Change an own entry, and remove the listed photos of it. The entry's current
     target stays allowed even when it was deactivated since. Raises DayApproved,
-    DayNotOpen or EntryInvalid."""
+    DayNotOpen or FieldsRefused."""
     if entry.staff_id != profile.staff_id:
         raise KinerjaRefused("not_own")
     day_row = find_day(session, entry.staff_id, entry.day)

@@ -285,9 +285,9 @@ class _Line:
 
     __slots__ = ("first_seen", "pending", "plan_spelling", "planned", "realised")
 
-    def __init__(self, planned: Decimal | None = None, plan_spelling: str | None = None):
-        self.planned = planned
-        self.plan_spelling = plan_spelling
+    def __init__(self) -> None:
+        self.planned: Decimal | None = None
+        self.plan_spelling: str | None = None
         self.realised = ZERO
         self.pending = ZERO
         # (earliest day, smallest spelling that day) of the counting entries: the order
@@ -311,6 +311,32 @@ class _Line:
 
 # The output lines of one ASN being added up, by (target key, unit key).
 _Lines = dict[OutputKey, _Line]
+
+
+class _LineBook:
+    """The output lines of every ASN while they are added up, and each unit spelling
+    compared and trimmed once."""
+
+    def __init__(self) -> None:
+        self.lines_of: dict[int, _Lines] = {}
+        self._spelt: dict[str, tuple[str, str]] = {}
+
+    def spelling(self, unit: str) -> tuple[str, str]:
+        """(unit key, unit as shown) of a unit as spelt; a blank unit is refused."""
+        found = self._spelt.get(unit)
+        if found is None:
+            _check_unit(unit)
+            found = self._spelt[unit] = (unit_key(unit), unit.strip())
+        return found
+
+    def line(self, asn_id: int, target_key: str | None, key_of_unit: str) -> _Line:
+        lines = self.lines_of.get(asn_id)
+        if lines is None:
+            lines = self.lines_of[asn_id] = {}
+        line = lines.get((target_key, key_of_unit))
+        if line is None:
+            line = lines[(target_key, key_of_unit)] = _Line()
+        return line
 
 
 def _output_lines(lines: _Lines) -> tuple[OutputLine, ...]:
@@ -480,26 +506,12 @@ def summarise(
             )
 
     # One pass over the plans and one over the output sums (ASN × targets × units ×
-    # states), each added straight into its ASN's line; each unit's spelling is compared
-    # and trimmed once.
-    lines_of: dict[int, _Lines] = {}
-    spelt: dict[str, tuple[str, str]] = {}
+    # states), each added straight into its ASN's line.
+    book = _LineBook()
     for asn_id, target_key, unit, planned in plans:
-        if type(planned) is not Decimal or not planned.is_finite() or planned < 0:
-            _check_quantity(planned, "planned")
-        unit_as = spelt.get(unit)
-        if unit_as is None:
-            _check_unit(unit)
-            unit_as = spelt[unit] = (unit_key(unit), unit.strip())
-        lines = lines_of.get(asn_id)
-        if lines is None:
-            lines = lines_of[asn_id] = {}
-        key = (target_key, unit_as[0])
-        line = lines.get(key)
-        if line is None:
-            lines[key] = _Line(ZERO + planned, unit_as[1])
-        else:
-            line.plan(planned, unit_as[1])
+        _check_quantity(planned, "planned")
+        key_of_unit, shown = book.spelling(unit)
+        book.line(asn_id, target_key, key_of_unit).plan(planned, shown)
     seen: set[int] = set()
     for asn_id, target_key, unit, state, quantity, count, first_day in outputs:
         if not first <= first_day <= last:
@@ -507,23 +519,14 @@ def summarise(
         if state not in STATES or type(count) is not int or count < 1:
             _check_state(state)
             _check_count(count)
-        if type(quantity) is not Decimal or not quantity.is_finite() or quantity < 0:
-            _check_quantity(quantity, "quantity")
-        unit_as = spelt.get(unit)
-        if unit_as is None:
-            _check_unit(unit)
-            unit_as = spelt[unit] = (unit_key(unit), unit.strip())
+        _check_quantity(quantity, "quantity")
+        key_of_unit, shown = book.spelling(unit)
         seen.add(asn_id)
-        if state == RETURNED:
-            continue
-        lines = lines_of.get(asn_id)
-        if lines is None:
-            lines = lines_of[asn_id] = {}
-        key = (target_key, unit_as[0])
-        line = lines.get(key)
-        if line is None:
-            line = lines[key] = _Line()
-        line.count(state == APPROVED, quantity, first_day, unit_as[1])
+        if state != RETURNED:
+            book.line(asn_id, target_key, key_of_unit).count(
+                state == APPROVED, quantity, first_day, shown
+            )
+    lines_of = book.lines_of
 
     # An ASN with only returned entries appears (as he did from single entries).
     nothing: set[date] = set()

@@ -4,7 +4,7 @@ his days. An account with the "asn" role records nothing until it has a profile.
 
 Admins keep the profiles (wbs/kinerja/web/people_views.py). The rules live here,
 without Flask: the caller passes the session and a draft, and gets every problem at
-once (``ProfileRefused``) so that the form can mark each field.
+once (``FieldsRefused``) so that the form can mark each field.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Final
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
+from wbs.kinerja.refusals import FieldProblem, FieldsRefused
 from wbs.models import ActivityDay, ActivityEntry, Agency, AsnProfile, PerformanceNode, Staff
 
 # PP 11/2017 (Manajemen PNS): the NIP has 18 digits (birth date, TMT CPNS year and
@@ -31,7 +32,7 @@ FIELD_SUPERVISOR: Final = "supervisor"
 FIELD_NIP: Final = "nip"
 FIELD_POSITION: Final = "position"
 
-# Reasons of a ProfileProblem, for the web layer to phrase.
+# Reasons of a profile's FieldProblem, for the web layer to phrase.
 NOT_ASN: Final = "not_asn"  # a new profile for an account without the "asn" role
 AGENCY_MISSING: Final = "agency_missing"
 AGENCY_INACTIVE: Final = "agency_inactive"  # no such agency, or deactivated
@@ -55,20 +56,6 @@ class ProfileDraft:
     nip: str = ""
     position: str = ""
     field_officer: bool = False
-
-
-@dataclass(frozen=True)
-class ProfileProblem:
-    field: str
-    reason: str
-
-
-class ProfileRefused(ValueError):
-    """The draft breaks one or more rules; nothing was changed."""
-
-    def __init__(self, problems: list[ProfileProblem]) -> None:
-        super().__init__(", ".join(f"{p.field}: {p.reason}" for p in problems))
-        self.problems = tuple(problems)
 
 
 class ProfileInUse(Exception):
@@ -109,47 +96,47 @@ def supervisor_chain_reaches(session: Session, start: int | None, staff_id: int)
     return False
 
 
-def profile_problems(session: Session, staff: Staff, draft: ProfileDraft) -> list[ProfileProblem]:
+def profile_problems(session: Session, staff: Staff, draft: ProfileDraft) -> list[FieldProblem]:
     """Every rule ``draft`` breaks for ``staff``'s profile, in the form's order."""
-    problems: list[ProfileProblem] = []
+    problems: list[FieldProblem] = []
     current = session.get(AsnProfile, staff.id)
     if current is None and "asn" not in staff.role_set:
-        problems.append(ProfileProblem(FIELD_STAFF, NOT_ASN))
+        problems.append(FieldProblem(FIELD_STAFF, NOT_ASN))
     if draft.agency_id is None:
-        problems.append(ProfileProblem(FIELD_AGENCY, AGENCY_MISSING))
+        problems.append(FieldProblem(FIELD_AGENCY, AGENCY_MISSING))
     else:
         agency = session.get(Agency, draft.agency_id)
         if agency is None or not agency.active:
-            problems.append(ProfileProblem(FIELD_AGENCY, AGENCY_INACTIVE))
+            problems.append(FieldProblem(FIELD_AGENCY, AGENCY_INACTIVE))
     if draft.node_id is not None:
         node = session.get(PerformanceNode, draft.node_id)
         if node is None or node.agency_id is None or node.agency_id != draft.agency_id:
-            problems.append(ProfileProblem(FIELD_NODE, NODE_NOT_IN_TREE))
+            problems.append(FieldProblem(FIELD_NODE, NODE_NOT_IN_TREE))
         elif not node.active:
-            problems.append(ProfileProblem(FIELD_NODE, NODE_INACTIVE))
+            problems.append(FieldProblem(FIELD_NODE, NODE_INACTIVE))
     if draft.supervisor_id is not None:
         supervisor = session.get(Staff, draft.supervisor_id)
         if draft.supervisor_id == staff.id:
-            problems.append(ProfileProblem(FIELD_SUPERVISOR, SUPERVISOR_SELF))
+            problems.append(FieldProblem(FIELD_SUPERVISOR, SUPERVISOR_SELF))
         elif supervisor is None or not supervisor.active:
-            problems.append(ProfileProblem(FIELD_SUPERVISOR, SUPERVISOR_UNKNOWN))
+            problems.append(FieldProblem(FIELD_SUPERVISOR, SUPERVISOR_UNKNOWN))
         elif supervisor_chain_reaches(session, draft.supervisor_id, staff.id):
             # A supervises B supervises A: each would approve the other's days.
-            problems.append(ProfileProblem(FIELD_SUPERVISOR, SUPERVISOR_CYCLE))
+            problems.append(FieldProblem(FIELD_SUPERVISOR, SUPERVISOR_CYCLE))
     nip = normalised_nip(draft.nip)
     if nip and not (len(nip) == NIP_DIGITS and nip.isascii() and nip.isdigit()):
-        problems.append(ProfileProblem(FIELD_NIP, NIP_FORMAT))
+        problems.append(FieldProblem(FIELD_NIP, NIP_FORMAT))
     if len(draft.position.strip()) > POSITION_MAX_CHARS:
-        problems.append(ProfileProblem(FIELD_POSITION, POSITION_TOO_LONG))
+        problems.append(FieldProblem(FIELD_POSITION, POSITION_TOO_LONG))
     return problems
 
 
 def save_profile(session: Session, staff: Staff, draft: ProfileDraft) -> ProfileSaved:
     """Create or update ``staff``'s profile (flushed, not committed). Raises
-    ProfileRefused with every problem when the draft breaks a rule."""
+    FieldsRefused with every problem when the draft breaks a rule."""
     problems = profile_problems(session, staff, draft)
     if problems:
-        raise ProfileRefused(problems)
+        raise FieldsRefused(problems)
     assert draft.agency_id is not None  # profile_problems refuses a missing agency
     profile = session.get(AsnProfile, staff.id)
     created = profile is None

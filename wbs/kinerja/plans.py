@@ -12,8 +12,9 @@ from typing import Final
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from wbs.kinerja.entries import MAX_DAYS_BACK, EntryInvalid, Problem, check_quantity, check_unit
+from wbs.kinerja.entries import MAX_DAYS_BACK, check_quantity, check_unit
 from wbs.kinerja.monthly import unit_key
+from wbs.kinerja.refusals import FieldProblem, FieldsRefused
 from wbs.models import ActivityPlan
 
 # Plans may be written for the months from the oldest open day's month to a year ahead.
@@ -62,27 +63,27 @@ def save_plan_line(
     now: datetime,
     line: ActivityPlan | None = None,
 ) -> ActivityPlan:
-    """Add a plan line for ``month``, or change ``line``. Raises EntryInvalid with codes:
+    """Add a plan line for ``month``, or change ``line``. Raises FieldsRefused with codes:
     target_key "unknown"; unit "required", "too_long", "duplicate" (the month already
     plans this target and unit: units compare as monthly.unit_key does); planned as
     an entry's quantity."""
-    problems: list[Problem] = []
+    problems: list[FieldProblem] = []
     key = target_key.strip()
     allowed = set(allowed_targets)
     if line is not None:
         allowed.add(line.target_key)
     if key and key not in allowed:
-        problems.append(Problem("target_key", "unknown"))
+        problems.append(FieldProblem("target_key", "unknown"))
     clean_unit = check_unit(unit, problems)
     value = check_quantity(planned, "planned", problems)
     if clean_unit and not any(p.field == "unit" for p in problems):
         for other in plan_lines(session, staff_id, month):
             same = other.target_key == key and unit_key(other.unit) == unit_key(clean_unit)
             if same and (line is None or other.id != line.id):
-                problems.append(Problem("unit", "duplicate"))
+                problems.append(FieldProblem("unit", "duplicate"))
                 break
     if problems or value is None:  # no problem means a number was read
-        raise EntryInvalid(problems)
+        raise FieldsRefused(problems)
     if line is None:
         line = ActivityPlan(staff_id=staff_id, year=month[0], month=month[1])
         session.add(line)

@@ -26,9 +26,10 @@ from werkzeug.wrappers import Response as BaseResponse
 from wbs.app_context import db_session, settings
 from wbs.holiday_calendar import list_holidays, national_holidays, working_calendar
 from wbs.kinerja import data, entries, photo_store
-from wbs.kinerja.entries import DayApproved, DayNotOpen, EntryInvalid
+from wbs.kinerja.entries import DayApproved, DayNotOpen
 from wbs.kinerja.monthly import month_days
 from wbs.kinerja.photo_store import PhotoRefused
+from wbs.kinerja.refusals import FieldsRefused
 from wbs.kinerja.web import access, blueprint
 from wbs.kinerja.web.asn_pages import (
     chosen_month,
@@ -45,12 +46,13 @@ from wbs.kinerja.web.entry_forms import (
     REFUSED_MESSAGES,
     DeleteForm,
     EntryForm,
-    apply_problems,
     choices,
     entry_data,
     entry_fields,
     photo_message,
+    problem_message,
 )
+from wbs.kinerja.web.field_problems import mark_fields
 from wbs.kinerja.web.flag_words import photo_flag_texts
 from wbs.models import ActivityDay, ActivityEntry, ActivityPhoto, AsnProfile
 from wbs.sakip.numbers_input import format_number_input
@@ -297,7 +299,7 @@ def _form_refused(
 
 
 # What a write of an entry (added or changed, with its photos) may be refused with.
-WRITE_REFUSALS = (DayApproved, DayNotOpen, EntryInvalid, PhotoRefused)
+WRITE_REFUSALS = (DayApproved, DayNotOpen, FieldsRefused, PhotoRefused)
 
 
 def _write_refused(
@@ -305,7 +307,7 @@ def _write_refused(
     the_day: date,
     form: EntryForm,
     files: list[FileStorage],
-    refused: DayApproved | DayNotOpen | EntryInvalid | PhotoRefused,
+    refused: DayApproved | DayNotOpen | FieldsRefused | PhotoRefused,
     *,
     editing_id: int | None = None,
 ) -> BaseResponse:
@@ -319,8 +321,8 @@ def _write_refused(
     editing = (
         None if editing_id is None else entries.own_entry(session, profile.staff_id, editing_id)
     )
-    if isinstance(refused, EntryInvalid):
-        apply_problems(form, refused.problems)
+    if isinstance(refused, FieldsRefused):
+        mark_fields(form, refused.problems, problem_message)
         return _form_again(profile, the_day, form, files, editing, [])
     return _form_again(profile, the_day, form, files, editing, [photo_message(refused)])
 

@@ -11,8 +11,9 @@ from wtforms import SelectField, StringField, TextAreaField
 
 from wbs.app_context import db_session
 from wbs.kinerja import entries
-from wbs.kinerja.entries import EntryFields, Problem, TargetOption
+from wbs.kinerja.entries import EntryFields, TargetOption
 from wbs.kinerja.photo_store import PhotoRefused
+from wbs.kinerja.refusals import FieldProblem
 from wbs.models import ActivityEntry
 from wbs.sakip.numbers_input import format_number_input
 
@@ -35,7 +36,7 @@ def photo_message(refused: PhotoRefused) -> str:
     return _("%(name)s: not a photo that can be read. Use JPEG, PNG or WebP.", name=name)
 
 
-def problem_message(problem: Problem) -> str:
+def problem_message(problem: FieldProblem) -> str:
     """The sentence shown on the field for one problem found by wbs/kinerja/entries.py
     or plans.py."""
     reason = problem.reason
@@ -115,14 +116,6 @@ def choices(options: list[TargetOption], current: str = "") -> list[tuple[str, s
         label = entries.target_labels(db_session(), [current]).get(current, current)
         choices.append((current, label))
     return choices
-
-
-def apply_problems(form: FlaskForm, problems: tuple[Problem, ...]) -> None:
-    for problem in problems:
-        errors = form[problem.field].errors
-        if not isinstance(errors, list):
-            form[problem.field].errors = errors = list(errors)
-        errors.append(problem_message(problem))
 
 
 def entry_fields(form: EntryForm) -> EntryFields:

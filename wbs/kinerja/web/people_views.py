@@ -25,8 +25,10 @@ from wtforms import BooleanField, HiddenField, SelectField, StringField
 
 from wbs.app_context import db_session
 from wbs.kinerja import people
+from wbs.kinerja.refusals import FieldsRefused
 from wbs.kinerja.web import blueprint
 from wbs.kinerja.web.access import PROFILE_ROLES
+from wbs.kinerja.web.field_problems import mark_fields
 from wbs.models import Agency, AsnProfile, PerformanceNode, Staff
 from wbs.sakip.web.form_pages import form_page
 from wbs.sakip.web.labels import LEVEL_LABELS
@@ -282,14 +284,8 @@ def _save(
     )
     try:
         return people.save_profile(db_session(), staff, draft)
-    except people.ProfileRefused as refused:
-        for problem in refused.problems:
-            message = str(PROBLEM_MESSAGES[problem.reason])
-            field = form._fields.get(problem.field)
-            if field is None:
-                flash(message, "error")
-            else:
-                field.errors = [*field.errors, message]
+    except FieldsRefused as refused:
+        mark_fields(form, refused.problems, lambda problem: str(PROBLEM_MESSAGES[problem.reason]))
         return None
 
 

@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from wbs.app_context import db_session
 from wbs.kinerja import entries, plans
-from wbs.kinerja.entries import EntryInvalid
+from wbs.kinerja.refusals import FieldsRefused
 from wbs.kinerja.web import blueprint
 from wbs.kinerja.web.asn_pages import (
     chosen_month,
@@ -22,7 +22,8 @@ from wbs.kinerja.web.asn_pages import (
     own_profile_or_404,
     shift_month,
 )
-from wbs.kinerja.web.entry_forms import DeleteForm, PlanForm, apply_problems, choices
+from wbs.kinerja.web.entry_forms import DeleteForm, PlanForm, choices, problem_message
+from wbs.kinerja.web.field_problems import mark_fields
 from wbs.models import ActivityPlan
 from wbs.sakip.numbers_input import format_number_input
 from wbs.sakip.web.form_pages import form_page
@@ -84,8 +85,8 @@ def plan(officer: Officer) -> BaseResponse | tuple[str, int]:
                     now,
                     line,
                 )
-            except EntryInvalid as invalid:
-                apply_problems(form, invalid.problems)
+            except FieldsRefused as refused:
+                mark_fields(form, refused.problems, problem_message)
                 has_errors = True
             else:
                 record(
