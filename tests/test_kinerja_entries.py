@@ -238,6 +238,10 @@ def test_an_asn_files_a_field_work_day_with_a_camera_photo(
     day_page = budi.get(DAY)
     text = page(day_page)
     assert "Memeriksa pekerjaan jembatan di Ratahan" in text
+    # The position he stated (not the SAKIP tree's "Position", an order), and his photo,
+    # taken there that morning, in the review page's words: nothing unusual.
+    assert "<dt>Stated position</dt><dd>1.052500, 124.716600</dd>" in text
+    assert "Nothing unusual found in this photo's data." in text
     assert "Balita diimunisasi" in text
     assert f"/kinerja/photo/{stored.id}" in text
     assert "Submitted, waiting for review" in text

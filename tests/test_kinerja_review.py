@@ -192,8 +192,8 @@ def test_the_atasan_approves_a_day_from_his_queue(app: Flask, init_result: InitR
     rows = re.findall(r"<tr>(.*?)</tr>", queue.get_data(as_text=True), re.S)
     # Oldest first; only his ASN's submitted days holding entries; counts per day.
     assert [text(row) for row in rows[1:]] == [
-        "2026-11-02 Ani Pengawas 1 0 —",
-        "2026-11-03 Ani Pengawas 2 2 Photos with remarks",
+        "Mon 2 Nov 2026 Ani Pengawas 1 0 —",
+        "Tue 3 Nov 2026 Ani Pengawas 2 2 Photos with remarks",
     ]
 
     page = atasan.get(review_path(ids["ani"]))
